@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: MIT
+# sockit_warnings(target): the warning flags sockit's own targets build with.
+function(sockit_warnings target)
+  if(MSVC)
+    target_compile_options(${target} PRIVATE /W4)
+    if(SOCKIT_WERROR)
+      target_compile_options(${target} PRIVATE /WX)
+    endif()
+  else()
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion)
+    if(SOCKIT_WERROR)
+      target_compile_options(${target} PRIVATE -Werror)
+    endif()
+  endif()
+endfunction()

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+// The one header that includes the operating system's socket headers. Everything
+// else in sockit reaches the OS through the names defined here and in ops.hpp.
+#pragma once
+
+#include <cerrno>
+#include <system_error>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace sockit {
+namespace detail {
+
+/// The operating system's socket handle type.
+using native_handle_type = int;
+/// The value of a handle that refers to no socket.
+inline constexpr native_handle_type invalid_handle = -1;
+/// Signed size returned by the send and receive calls.
+using ssize_type = ::ssize_t;
+/// Length type of socket addresses.
+using socklen_type = ::socklen_t;
+
+/// The error of the last failed system call, as a portable error code.
+inline std::error_code last_error() noexcept { return {errno, std::generic_category()}; }
+
+/// True if `ec` means "the call would block" (EAGAIN or EWOULDBLOCK).
+inline bool is_would_block(const std::error_code& ec) noexcept {
+    return ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again;
+}
+
+// Address families and socket types, so that public headers need no OS macro.
+inline constexpr int af_unspec = AF_UNSPEC;
+inline constexpr int af_inet = AF_INET;
+inline constexpr int af_inet6 = AF_INET6;
+inline constexpr int sock_stream = SOCK_STREAM;
+inline constexpr int sock_dgram = SOCK_DGRAM;
+
+// Option levels and names used by the typed options in options.hpp.
+namespace opt {
+inline constexpr int sol_socket = SOL_SOCKET;
+inline constexpr int ipproto_tcp = IPPROTO_TCP;
+inline constexpr int ipproto_ip = IPPROTO_IP;
+inline constexpr int ipproto_ipv6 = IPPROTO_IPV6;
+inline constexpr int so_reuseaddr = SO_REUSEADDR;
+#ifdef SO_REUSEPORT
+inline constexpr int so_reuseport = SO_REUSEPORT;
+#else
+inline constexpr int so_reuseport = -1;
+#endif
+inline constexpr int so_keepalive = SO_KEEPALIVE;
+inline constexpr int so_broadcast = SO_BROADCAST;
+inline constexpr int so_rcvbuf = SO_RCVBUF;
+inline constexpr int so_sndbuf = SO_SNDBUF;
+inline constexpr int so_linger = SO_LINGER;
+inline constexpr int so_error = SO_ERROR;
+inline constexpr int so_type = SO_TYPE;
+inline constexpr int tcp_nodelay = TCP_NODELAY;
+inline constexpr int ipv6_v6only = IPV6_V6ONLY;
+inline constexpr int ip_ttl = IP_TTL;
+#ifdef TCP_KEEPIDLE
+inline constexpr int tcp_keepidle = TCP_KEEPIDLE;
+inline constexpr int tcp_keepintvl = TCP_KEEPINTVL;
+inline constexpr int tcp_keepcnt = TCP_KEEPCNT;
+#endif
+using linger_type = ::linger;
+} // namespace opt
+
+} // namespace detail
+} // namespace sockit

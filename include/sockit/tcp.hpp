@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "sockit/address.hpp"
+#include "sockit/error.hpp"
+#include "sockit/socket.hpp"
+
+namespace sockit {
+
+/**
+ * A connected TCP socket: what `TcpServer::accept` returns and what `TcpClient` is.
+ *
+ * `recv` returning 0 means the peer closed its side: never an error, never a
+ * message. Writing to a peer that has gone throws `BrokenPipe` or
+ * `ConnectionReset`, never raises SIGPIPE.
+ */
+class TcpStream : private Socket {
+public:
+    /// A stream that owns no socket.
+    TcpStream() noexcept = default;
+    /// Adopts a connected stream socket.
+    explicit TcpStream(Socket&& socket) noexcept : Socket(std::move(socket)) {}
+
+    using Socket::native_handle_type;
+    using Socket::is_open;
+    using Socket::operator bool;
+    using Socket::native_handle;
+    using Socket::fileno;
+    using Socket::release;
+    using Socket::close;
+    using Socket::send;
+    using Socket::send_all;
+    using Socket::recv;
+    using Socket::peer_address;
+    using Socket::local_address;
+    using Socket::set_option;
+    using Socket::get_option;
+    using Socket::set_blocking;
+    using Socket::blocking;
+    using Socket::set_timeout;
+    using Socket::timeout;
+    using Socket::shutdown;
+    using Socket::pending_error;
+
+    /// Turns Nagle's algorithm off (true) or on (TCP_NODELAY).
+    void set_no_delay(bool on, std::error_code& ec) noexcept { set_option(NoDelay(on), ec); }
+    /// Turns Nagle's algorithm off (true) or on. @throws Error.
+    void set_no_delay(bool on = true) { set_option(NoDelay(on)); }
+    /// True if Nagle's algorithm is off. @throws Error.
+    bool no_delay() const { return get_option<NoDelay>().value(); }
+
+    /// The underlying socket, for operations this class does not re-export.
+    Socket& socket() noexcept { return *this; }
+    /// The underlying socket.
+    const Socket& socket() const noexcept { return *this; }
+};
+
+/**
+ * A `TcpStream` that connects on construction, like Python's `create_connection`:
+ * the host is resolved and every address is tried in turn until one connects.
+ *
+ * @code
+ * sockit::TcpClient client("localhost", 7777, std::chrono::seconds(3));
+ * client.send_all("hello");
+ * @endcode
+ */
+class TcpClient : public TcpStream {
+public:
+    /**
+     * Connects to `host` (a name or numeric address) on `port`. With `timeout`,
+     * each connection attempt gives up after it; the connected stream is blocking.
+     * @throws AddressError if the host cannot be resolved or the port is out of range;
+     *         ConnectionRefused, TimeoutError or Error (naming every address tried) if no address connects.
+     */
+    TcpClient(std::string_view host, int port, std::optional<std::chrono::nanoseconds> timeout = std::nullopt) {
+        std::error_code ec;
+        std::string tried;
+        *this = connect(host, port, timeout, ec, &tried);
+        if (ec) detail::throw_error(ec, tried);
+    }
+
+    /// Connects to one address. @throws as the host-name constructor.
+    explicit TcpClient(const Address& address, std::optional<std::chrono::nanoseconds> timeout = std::nullopt)
+        : TcpClient(address.host(), address.port(), timeout) {}
+
+    /// Connects without throwing; on failure `ec` holds the last attempt's error. If
+    /// `tried` is given it receives a description of every attempt for messages.
+    static TcpClient connect(std::string_view host, int port, std::optional<std::chrono::nanoseconds> timeout,
+                             std::error_code& ec, std::string* tried = nullptr) {
+        TcpClient client{Private{}};
+        auto addresses = Address::resolve(host, port, Family::unspecified, ec);
+        if (ec) {
+            if (tried != nullptr) *tried = "resolve " + detail::quoted(host);
+            return client;
+        }
+        std::string attempts;
+        for (const Address& address : addresses) {
+            sockit::Socket s = sockit::Socket::open(address.family(), SocketType::stream, 0, ec);
+            if (!ec && timeout) s.set_timeout(*timeout, ec);
+            if (!ec) s.connect(address, ec);
+            if (!ec && timeout) s.set_timeout(std::nullopt, ec);
+            if (!ec) {
+                static_cast<TcpStream&>(client) = TcpStream(std::move(s));
+                return client;
+            }
+            if (!attempts.empty()) attempts += "; ";
+            attempts += address.to_string() + ": " + ec.message();
+        }
+        if (tried != nullptr) {
+            if (addresses.size() == 1)
+                *tried = "connect " + addresses.front().to_string();
+            else
+                *tried = "connect " + std::string(host) + " port " + std::to_string(port) + " (" + attempts + ")";
+        }
+        return client;
+    }
+
+private:
+    struct Private {};
+    explicit TcpClient(Private) noexcept {}
+};
+
+/// How `TcpServer` sets up its listening socket.
+struct ServerOptions {
+    int backlog = 10;          ///< pending connections the system queues (the document's 10)
+    bool reuse_address = true; ///< SO_REUSEADDR, so a restarted server can bind at once
+    bool reuse_port = false;   ///< SO_REUSEPORT; never on unless asked
+    bool dual_stack = false;   ///< one IPv6 listener that also accepts IPv4 (host "" or "::")
+};
+
+/**
+ * A listening TCP socket.
+ *
+ * @code
+ * sockit::TcpServer server("127.0.0.1", 0);       // port 0: the system picks
+ * std::cout << server.port() << '\n';
+ * auto [conn, peer] = server.accept();
+ * @endcode
+ */
+class TcpServer : private Socket {
+public:
+    /// A server object that owns no socket.
+    TcpServer() noexcept = default;
+
+    /**
+     * Listens on `host` (empty: every IPv4 interface, or every interface with
+     * `dual_stack`) and `port` (0: the system picks; see `port()`).
+     * @throws AddressError for bad host or port text, AddressInUse, or Error.
+     */
+    TcpServer(std::string_view host, int port, ServerOptions options = {}) {
+        std::error_code ec;
+        Address address;
+        if (options.dual_stack && host.empty()) {
+            address = Address::any(Family::v6, 0);
+            if (port < 0 || port > 65535) ec = make_error_code(Errc::invalid_port);
+            address.set_port(static_cast<std::uint16_t>(port));
+        } else {
+            auto all = Address::resolve(host, port, Family::unspecified, ec);
+            if (!ec) address = all.front();
+        }
+        if (ec) {
+            detail::throw_error(ec, ec == Errc::invalid_port ? "port " + std::to_string(port)
+                                                             : "resolve " + detail::quoted(host));
+        }
+        listen_on(address, options);
+    }
+
+    /// Listens on `address`. @throws AddressInUse or Error.
+    explicit TcpServer(const Address& address, ServerOptions options = {}) { listen_on(address, options); }
+
+    using Socket::native_handle_type;
+    using Socket::is_open;
+    using Socket::operator bool;
+    using Socket::native_handle;
+    using Socket::fileno;
+    using Socket::release;
+    using Socket::close;
+    using Socket::local_address;
+    using Socket::set_option;
+    using Socket::get_option;
+    using Socket::set_blocking;
+    using Socket::blocking;
+    using Socket::set_timeout;
+    using Socket::timeout;
+    using Socket::shutdown;
+
+    /// Accepts one connection: the stream and the peer's address. Honours the timeout.
+    std::pair<TcpStream, Address> accept(std::error_code& ec) noexcept {
+        auto accepted = Socket::accept(ec);
+        return {TcpStream(std::move(accepted.first)), accepted.second};
+    }
+    /// Accepts one connection. @throws TimeoutError when the timeout expires, or Error.
+    std::pair<TcpStream, Address> accept() {
+        auto accepted = Socket::accept();
+        return {TcpStream(std::move(accepted.first)), accepted.second};
+    }
+
+    /// The port the server listens on (the chosen one after port 0).
+    std::uint16_t port() const { return local_address().port(); }
+
+    /// The underlying socket.
+    Socket& socket() noexcept { return *this; }
+
+private:
+    void listen_on(const Address& address, const ServerOptions& options) {
+        std::error_code ec;
+        if (options.dual_stack && !address.is_v6()) {
+            detail::throw_error(make_error_code(Errc::invalid_argument),
+                                "dual-stack server on " + address.to_string() + " (needs an IPv6 or empty host)");
+        }
+        sockit::Socket s(address.family(), SocketType::stream);
+        if (options.reuse_address) s.set_option(ReuseAddress(true));
+        if (options.reuse_port) s.set_option(ReusePort(true));
+        if (address.is_v6()) s.set_option(V6Only(!options.dual_stack));
+        s.bind(address);
+        s.listen(options.backlog, ec);
+        if (ec) detail::throw_error(ec, detail::context("listen", address));
+        static_cast<Socket&>(*this) = std::move(s);
+    }
+};
+
+} // namespace sockit

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+// Shared test helpers: the Catch2 2/3 include, descriptor counting, threads that
+// are always joined, and deadlines.
+#pragma once
+
+#ifdef SOCKIT_CATCH2_V3
+#include <catch2/catch_all.hpp>
+#else
+#include <catch2/catch.hpp>
+#endif
+
+#include <chrono>
+#include <cstddef>
+#include <dirent.h>
+#include <functional>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include <sockit/sockit.hpp>
+
+namespace sockit_test {
+
+/// A matcher for messages containing `text` (Catch2 2 and 3 name it differently).
+inline auto contains(const std::string& text) {
+#ifdef SOCKIT_CATCH2_V3
+    return Catch::Matchers::ContainsSubstring(text);
+#else
+    return Catch::Matchers::Contains(text);
+#endif
+}
+
+/// The number of descriptors open in this process (entries of /proc/self/fd).
+inline int open_fds() {
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (dir == nullptr) return -1;
+    int count = 0;
+    while (::readdir(dir) != nullptr) ++count;
+    ::closedir(dir);
+    return count - 3; // ".", ".." and the directory's own descriptor
+}
+
+/// Put first in a test case: at the end, checks that no descriptor leaked.
+class FdLeakCheck {
+public:
+    FdLeakCheck() : before_(open_fds()) {}
+    FdLeakCheck(const FdLeakCheck&) = delete;
+    FdLeakCheck& operator=(const FdLeakCheck&) = delete;
+    ~FdLeakCheck() { CHECK(open_fds() == before_); }
+
+private:
+    int before_;
+};
+
+/// A thread that is joined when it goes out of scope, whatever happens.
+class JoinedThread {
+public:
+    template <class F>
+    explicit JoinedThread(F&& f) : thread_(std::forward<F>(f)) {}
+    JoinedThread(const JoinedThread&) = delete;
+    JoinedThread& operator=(const JoinedThread&) = delete;
+    ~JoinedThread() { join(); }
+    void join() {
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    std::thread thread_;
+};
+
+/// A point in time a test must not wait beyond.
+class Deadline {
+public:
+    explicit Deadline(std::chrono::milliseconds limit) : at_(std::chrono::steady_clock::now() + limit) {}
+    bool expired() const { return std::chrono::steady_clock::now() >= at_; }
+
+private:
+    std::chrono::steady_clock::time_point at_;
+};
+
+/// Measures how long `f` takes.
+template <class F>
+std::chrono::milliseconds elapsed(F&& f) {
+    auto start = std::chrono::steady_clock::now();
+    f();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+/// A connected TCP pair on 127.0.0.1: {client side, server side}.
+inline std::pair<sockit::TcpStream, sockit::TcpStream> tcp_pair(sockit::Family family = sockit::Family::v4) {
+    sockit::TcpServer server(family == sockit::Family::v6 ? "::1" : "127.0.0.1", 0);
+    sockit::TcpClient client(family == sockit::Family::v6 ? "::1" : "127.0.0.1", server.port());
+    auto accepted = server.accept();
+    return {std::move(client), std::move(accepted.first)};
+}
+
+/// True if this machine can bind ::1 (IPv6 tests are skipped otherwise).
+inline bool has_ipv6() {
+    std::error_code ec;
+    auto s = sockit::Socket::open(sockit::Family::v6, sockit::SocketType::stream, 0, ec);
+    if (ec) return false;
+    s.bind(sockit::Address::loopback(sockit::Family::v6), ec);
+    return !ec;
+}
+
+} // namespace sockit_test

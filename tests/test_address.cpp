@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MIT
+#include "support.hpp"
+
+#include <sstream>
+#include <string>
+#include <unordered_set>
+
+using sockit::Address;
+using sockit::AddressError;
+using sockit::Errc;
+using sockit::Family;
+
+TEST_CASE("Address parses numeric IPv4 and IPv6 text", "[address]") {
+    SECTION("IPv4") {
+        Address a("127.0.0.1", 7777);
+        CHECK(a.family() == Family::v4);
+        CHECK(a.is_v4());
+        CHECK(a.host() == "127.0.0.1");
+        CHECK(a.port() == 7777);
+        CHECK(a.to_string() == "127.0.0.1:7777");
+        CHECK(a.is_loopback());
+    }
+    SECTION("IPv6, plain and bracketed") {
+        Address a("::1", 7777);
+        CHECK(a.is_v6());
+        CHECK(a.host() == "::1");
+        CHECK(a.to_string() == "[::1]:7777");
+        CHECK(Address("[::1]", 7777) == a);
+        CHECK(a.is_loopback());
+    }
+    SECTION("empty and 0.0.0.0 mean any IPv4 interface, :: any IPv6 interface") {
+        CHECK(Address("", 80) == Address("0.0.0.0", 80));
+        CHECK(Address("", 80) == Address::any(Family::v4, 80));
+        CHECK(Address("::", 80) == Address::any(Family::v6, 80));
+        CHECK(Address::loopback(Family::v4, 1) == Address("127.0.0.1", 1));
+        CHECK(Address::loopback(Family::v6, 1) == Address("::1", 1));
+    }
+    SECTION("ports at the edges of the range") {
+        CHECK(Address("127.0.0.1", 0).port() == 0);
+        CHECK(Address("127.0.0.1", 65535).port() == 65535);
+    }
+    SECTION("an IPv6 scope given as a number or an interface name") {
+        Address numeric("fe80::1%1", 9);
+        CHECK(numeric.scope_id() == 1);
+        Address named("fe80::1%lo", 9);
+        CHECK(named.scope_id() == numeric.scope_id());
+        CHECK(named.host().rfind("fe80::1%", 0) == 0);
+    }
+    SECTION("endpoints with a port") {
+        CHECK(Address::parse("127.0.0.1:80") == Address("127.0.0.1", 80));
+        CHECK(Address::parse("[::1]:443") == Address("::1", 443));
+        CHECK(Address::parse("[::1]:443").to_string() == "[::1]:443");
+    }
+}
+
+TEST_CASE("Address rejects malformed text with an AddressError quoting it", "[address][errors]") {
+    const char* bad[] = {"127.1",   "0x7f.1", "1.2.3.4.5", "256.0.0.1", "::g",   "[::1", "::1]",      "::1%%%",
+                         "::1%",    "1.2.3",  " 127.0.0.1", "127.0.0.1 ", "a.b.c.d", "::1%nosuchif0", "[]",
+                         "localhost"};
+    for (const char* text : bad) {
+        INFO("text: " << text);
+        std::error_code ec;
+        Address::parse(text, 80, ec);
+        CHECK(ec == Errc::invalid_address);
+        CHECK(ec == std::errc::invalid_argument);
+        try {
+            Address a(text, 80);
+            FAIL("no exception for " << text);
+        } catch (const AddressError& e) {
+            CHECK(e.code() == Errc::invalid_address);
+            CHECK(std::string(e.what()).find(std::string("'") + text + "'") != std::string::npos);
+        }
+    }
+    SECTION("a NUL byte inside the text") {
+        std::error_code ec;
+        Address::parse(std::string_view("127.0.0.1\0junk", 14), 80, ec);
+        CHECK(ec == Errc::invalid_address);
+    }
+}
+
+TEST_CASE("Ports outside 0..65535 are rejected, never wrapped", "[address][errors]") {
+    for (int port : {-1, 65536, 70000}) {
+        INFO("port " << port);
+        std::error_code ec;
+        Address::parse("127.0.0.1", port, ec);
+        CHECK(ec == Errc::invalid_port);
+        CHECK_THROWS_AS(Address("127.0.0.1", port), AddressError);
+        CHECK_THROWS_WITH(Address("127.0.0.1", port), sockit_test::contains(std::to_string(port)));
+        CHECK_THROWS_AS(Address::resolve("localhost", port), AddressError);
+    }
+    for (const char* text : {"-1", "65536", "70000", "abc", "", "80x", "+80", "123456"}) {
+        INFO("port text '" << text << "'");
+        std::error_code ec;
+        sockit::parse_port(text, ec);
+        CHECK(ec == Errc::invalid_port);
+        CHECK_THROWS_WITH(sockit::parse_port(text), sockit_test::contains(std::string("'") + text + "'"));
+        CHECK_THROWS_AS(Address::parse(std::string("127.0.0.1:") + text), AddressError);
+    }
+    CHECK(sockit::parse_port("0") == 0);
+    CHECK(sockit::parse_port("7777") == 7777);
+    CHECK(sockit::parse_port("65535") == 65535);
+}
+
+TEST_CASE("Addresses compare, order, hash and print", "[address]") {
+    Address a("127.0.0.1", 1), b("127.0.0.1", 2), c("127.0.0.2", 1), d("::1", 1);
+    CHECK(a == Address("127.0.0.1", 1));
+    CHECK(a != b);
+    CHECK(a < b);
+    CHECK(b < c);
+    CHECK(c < d); // IPv4 before IPv6
+    CHECK_FALSE(b < a);
+    std::unordered_set<Address> set{a, b, c, d, Address("127.0.0.1", 1)};
+    CHECK(set.size() == 4);
+    std::ostringstream out;
+    out << a << ' ' << d;
+    CHECK(out.str() == "127.0.0.1:1 [::1]:1");
+    CHECK(Address().family() == Family::unspecified);
+    CHECK(Address().to_string() == "(unspecified)");
+}
+
+TEST_CASE("Addresses convert to and from sockaddr", "[address]") {
+    for (const Address& a : {Address("10.1.2.3", 4567), Address("2001:db8::7", 80)}) {
+        Address back = Address::from_native(a.native(), a.native_size());
+        CHECK(back == a);
+        CHECK(back.to_string() == a.to_string());
+    }
+    std::error_code ec;
+    ::sockaddr raw{};
+    raw.sa_family = AF_UNIX;
+    Address::from_native(&raw, sizeof raw, ec);
+    CHECK(ec == std::errc::address_family_not_supported);
+    CHECK_THROWS_AS(Address::from_native(&raw, sizeof raw), AddressError);
+}
+
+TEST_CASE("resolve returns every address of a name, in order, with the port", "[address][resolve]") {
+    SECTION("numeric text is returned as is") {
+        auto v = Address::resolve("::1", 5000);
+        REQUIRE(v.size() == 1);
+        CHECK(v[0] == Address("::1", 5000));
+    }
+    SECTION("localhost, from the hosts file") {
+        auto v = Address::resolve("localhost", 5000);
+        REQUIRE_FALSE(v.empty());
+        for (const Address& a : v) {
+            CHECK(a.is_loopback());
+            CHECK(a.port() == 5000);
+        }
+        auto v4 = Address::resolve("localhost", 5000, Family::v4);
+        REQUIRE_FALSE(v4.empty());
+        CHECK(v4.front() == Address("127.0.0.1", 5000));
+    }
+    SECTION("a name the resolver rejects keeps the resolver's error code") {
+        // A label longer than 63 bytes cannot be encoded in a DNS query, so the
+        // resolver fails locally and no query leaves the machine.
+        std::string name = std::string(70, 'a') + ".invalid";
+        std::error_code ec;
+        Address::resolve(name, 80, Family::unspecified, ec);
+        REQUIRE(ec);
+        try {
+            Address::resolve(name, 80);
+            FAIL("resolve did not throw");
+        } catch (const AddressError& e) {
+            CHECK(e.code() == ec);
+            CHECK(std::string(e.what()).find("resolve '" + name + "'") == 0);
+        }
+    }
+    SECTION("empty names and names with NUL bytes never reach the resolver") {
+        std::error_code ec;
+        Address::resolve(std::string_view("local\0host", 10), 80, Family::unspecified, ec);
+        CHECK(ec == Errc::invalid_address);
+    }
+}
