@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include <utility>
 
 #include "sockit/address.hpp"
+#include "sockit/buffer.hpp"
 #include "sockit/detail/ops.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
@@ -302,6 +304,75 @@ public:
     /// Sends all of `data`. @throws as `send_all(const void*, std::size_t)`.
     void send_all(std::string_view data) { send_all(data.data(), data.size()); }
 
+    /// Sends some of several buffers with one system call (sendmsg, "gather"); returns the bytes sent.
+    std::size_t send(const ConstBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
+        detail::ops::IoWindow window;
+        window.fill(buffers, count, 0);
+        auto n = io(
+            detail::ops::poll_out,
+            [&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); }, ec);
+        return ec ? 0 : static_cast<std::size_t>(n);
+    }
+
+    /// Sends all bytes of several buffers, in order, without copying them together
+    /// (sendmsg; typically one system call for a header and a payload). Returns the bytes sent.
+    std::size_t send_all(const ConstBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
+        std::size_t total = 0;
+        for (std::size_t i = 0; i < count; ++i) total += buffers[i].size;
+        std::size_t sent = 0;
+        detail::Deadline deadline;
+        detail::ops::IoWindow window;
+        ec.clear();
+        while (sent < total) {
+            window.fill(buffers, count, sent);
+            auto n = io(
+                detail::ops::poll_out,
+                [&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); }, ec,
+                deadline);
+            if (ec) break;
+            sent += static_cast<std::size_t>(n);
+        }
+        return sent;
+    }
+    /// Sends all bytes of several buffers. @throws as `send_all(const void*, std::size_t)`.
+    void send_all(const ConstBuffer* buffers, std::size_t count) {
+        std::error_code ec;
+        std::size_t sent = send_all(buffers, count, ec);
+        if (ec) {
+            std::size_t total = 0;
+            for (std::size_t i = 0; i < count; ++i) total += buffers[i].size;
+            detail::throw_error(ec, detail::context("send_all", peer_) + " (sent " + std::to_string(sent) + " of " +
+                                        std::to_string(total) + " bytes)");
+        }
+    }
+    /// Sends all bytes of several buffers: `send_all({sockit::buffer(header), sockit::buffer(body)})`.
+    void send_all(std::initializer_list<ConstBuffer> buffers) { send_all(buffers.begin(), buffers.size()); }
+    /// Sends all bytes of several buffers.
+    std::size_t send_all(std::initializer_list<ConstBuffer> buffers, std::error_code& ec) noexcept {
+        return send_all(buffers.begin(), buffers.size(), ec);
+    }
+
+    /// Receives into several buffers with one system call (recvmsg, "scatter"), filling them
+    /// in order; returns the total bytes received (0: the peer closed).
+    std::size_t recv(const MutableBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
+        detail::ops::IoWindow window;
+        window.fill(buffers, count, 0);
+        auto n = io(
+            detail::ops::poll_in,
+            [&](std::error_code& e) {
+                return detail::ops::recvmsg(fd_, window.data(), window.size(), 0, nullptr, nullptr, nullptr, e);
+            },
+            ec);
+        return ec ? 0 : static_cast<std::size_t>(n);
+    }
+    /// Receives into several buffers with one system call. @throws as `recv(void*, std::size_t)`.
+    std::size_t recv(const MutableBuffer* buffers, std::size_t count) {
+        std::error_code ec;
+        std::size_t n = recv(buffers, count, ec);
+        if (ec) detail::throw_error(ec, detail::context("recv", peer_));
+        return n;
+    }
+
     /// Receives up to `size` bytes; returns how many arrived. 0 means the peer closed
     /// the connection (for a stream socket), never an error.
     std::size_t recv(void* data, std::size_t size, std::error_code& ec) noexcept {
@@ -528,6 +599,26 @@ public:
     }
 
 protected:
+    /// Runs `attempt` until it succeeds or fails for a reason other than EINTR or, with a
+    /// positive timeout, would-block (then waits for readiness within the deadline).
+    template <class Attempt>
+    auto io(short events, Attempt&& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept
+        -> decltype(attempt(ec)) {
+        for (;;) {
+            auto result = attempt(ec);
+            if (!ec) return result;
+            if (detail::is_interrupted(ec)) continue;
+            if (timeout_ns_ <= 0 || !detail::is_would_block_fast(ec)) return result;
+            if (!wait(events, deadline, ec) && !detail::is_interrupted(ec)) return result;
+        }
+    }
+    /// `io` with a deadline of its own.
+    template <class Attempt>
+    auto io(short events, Attempt&& attempt, std::error_code& ec) noexcept -> decltype(attempt(ec)) {
+        detail::Deadline deadline;
+        return io(events, attempt, ec, deadline);
+    }
+
     /// The peer this socket connected to or was accepted from (for messages); may be unspecified.
     const Address& known_peer() const noexcept { return peer_; }
 
@@ -582,24 +673,6 @@ private:
         }
     }
 
-    /// Runs `attempt` until it succeeds or fails for a reason other than EINTR or, with a
-    /// positive timeout, would-block (then waits for readiness within the deadline).
-    template <class Attempt>
-    auto io(short events, Attempt&& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept
-        -> decltype(attempt(ec)) {
-        for (;;) {
-            auto result = attempt(ec);
-            if (!ec) return result;
-            if (detail::is_interrupted(ec)) continue;
-            if (timeout_ns_ <= 0 || !detail::is_would_block_fast(ec)) return result;
-            if (!wait(events, deadline, ec) && !detail::is_interrupted(ec)) return result;
-        }
-    }
-    template <class Attempt>
-    auto io(short events, Attempt&& attempt, std::error_code& ec) noexcept -> decltype(attempt(ec)) {
-        detail::Deadline deadline;
-        return io(events, attempt, ec, deadline);
-    }
 };
 
 } // namespace sockit

@@ -87,6 +87,49 @@ inline ssize_type sendmsg(native_handle_type fd, const ::iovec* bufs, std::size_
     return check(::sendmsg(fd, &msg, flags | MSG_NOSIGNAL), ec);
 }
 
+/// recvmsg(2) into `count` buffers; `truncated` tells whether a datagram did not fit.
+inline ssize_type recvmsg(native_handle_type fd, ::iovec* bufs, std::size_t count, int flags, ::sockaddr* addr,
+                          socklen_type* len, bool* truncated, std::error_code& ec) noexcept {
+    ::msghdr msg{};
+    msg.msg_iov = bufs;
+    msg.msg_iovlen = count;
+    msg.msg_name = addr;
+    msg.msg_namelen = len != nullptr ? *len : 0;
+    ssize_type n = check(::recvmsg(fd, &msg, flags), ec);
+    if (len != nullptr) *len = msg.msg_namelen;
+    if (truncated != nullptr) *truncated = (msg.msg_flags & MSG_TRUNC) != 0;
+    return n;
+}
+
+/// The most buffers sockit hands to one vectored or batched call.
+inline constexpr std::size_t batch_limit = 64;
+
+/// A window of up to `batch_limit` system buffers (iovec) over a caller's buffer sequence,
+/// starting `offset` bytes into it. Buffer types need `data` and `size` members.
+class IoWindow {
+public:
+    template <class Buffer>
+    void fill(const Buffer* bufs, std::size_t count, std::size_t offset) noexcept {
+        n_ = 0;
+        for (std::size_t i = 0; i < count && n_ < batch_limit; ++i) {
+            if (offset >= bufs[i].size) {
+                offset -= bufs[i].size;
+                continue;
+            }
+            iov_[n_].iov_base = static_cast<char*>(const_cast<void*>(static_cast<const void*>(bufs[i].data))) + offset;
+            iov_[n_].iov_len = bufs[i].size - offset;
+            offset = 0;
+            ++n_;
+        }
+    }
+    ::iovec* data() noexcept { return iov_; }
+    std::size_t size() const noexcept { return n_; }
+
+private:
+    ::iovec iov_[batch_limit];
+    std::size_t n_ = 0;
+};
+
 /// getsockname(2).
 inline void getsockname(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {
     check(::getsockname(fd, addr, len), ec);
