@@ -49,6 +49,21 @@ inline std::string context(const char* call, const Address& address) {
     out += address.to_string();
     return out;
 }
+/// Throws the error of `call` on `address`; out of line so that callers stay small.
+[[noreturn]] SOCKIT_COLD inline void throw_at(const std::error_code& ec, const char* call, const Address& address) {
+    throw_error(ec, context(call, address));
+}
+/// Throws the error of a transfer that stopped after `done` of `total` bytes.
+[[noreturn]] SOCKIT_COLD inline void throw_partial(const std::error_code& ec, const char* call, const Address& address,
+                                                   std::size_t done, std::size_t total) {
+    throw_error(ec, context(call, address) + " (sent " + std::to_string(done) + " of " + std::to_string(total) +
+                        " bytes)");
+}
+/// Throws the error of a `recv_from` into a buffer of `size` bytes.
+[[noreturn]] SOCKIT_COLD inline void throw_recv_from(const std::error_code& ec, const Address& sender, std::size_t size) {
+    throw_error(ec, context("recv_from", sender) +
+                        (ec == Errc::datagram_truncated ? " (buffer of " + std::to_string(size) + " bytes)" : ""));
+}
 inline bool is_interrupted(const std::error_code& ec) noexcept {
     return ec.value() == EINTR && ec.category() == std::generic_category();
 }
@@ -59,10 +74,22 @@ inline bool is_would_block_fast(const std::error_code& ec) noexcept {
     return (ec.value() == EAGAIN || ec.value() == EWOULDBLOCK) && ec.category() == std::generic_category();
 }
 
-/// The point at which a call's timeout expires, taken the first time the call has to wait.
+/// The point at which a call's timeout expires, on the coarse monotonic clock. Its
+/// resolution (a scheduler tick) only matters after an interruption, when the kernel
+/// timeout is set to what is left.
 struct Deadline {
     bool started = false;
-    std::chrono::steady_clock::time_point at{};
+    std::int64_t at_ns = 0;
+
+    void start(std::int64_t timeout_ns) noexcept {
+        started = true;
+        at_ns = ops::coarse_now_ns() + timeout_ns;
+    }
+    /// Nanoseconds left (at least 1), or 0 if the deadline has passed.
+    std::int64_t left() const noexcept {
+        std::int64_t ns = at_ns - ops::coarse_now_ns();
+        return ns > 0 ? ns : 0;
+    }
 };
 } // namespace detail
 
@@ -77,9 +104,11 @@ struct Deadline {
  * Timeouts follow Python's `settimeout`: none (the default) blocks; zero makes
  * the socket non-blocking (would-block is an error); a positive duration makes
  * every blocking call (connect and accept included) fail with `TimeoutError`
- * once it has waited that long. A socket with a timeout is non-blocking
- * underneath: each call is tried first and `poll` is used only when it would
- * block. Interrupted calls (EINTR) are retried within the same deadline.
+ * once it has waited that long. The kernel enforces the timeout (SO_RCVTIMEO and
+ * SO_SNDTIMEO on a blocking descriptor), so a call with a timeout makes exactly
+ * the system calls it would make without one: no poll before or after it, and no
+ * blocking-mode switching per call. Interrupted calls (EINTR) are retried with
+ * what is left of the same deadline, never with a fresh one.
  *
  * @code
  * sockit::Socket s(sockit::Family::v4, sockit::SocketType::stream);
@@ -176,7 +205,7 @@ public:
     void bind(const Address& address) {
         std::error_code ec;
         bind(address, ec);
-        if (ec) detail::throw_error(ec, detail::context("bind", address));
+        if (ec) detail::throw_at(ec, "bind", address);
     }
 
     /// Starts listening with room for `backlog` pending connections.
@@ -185,7 +214,7 @@ public:
     void listen(int backlog = 128) {
         std::error_code ec;
         listen(backlog, ec);
-        if (ec) detail::throw_error(ec, detail::context("listen", local_address_or_none()));
+        if (ec) detail::throw_at(ec, "listen", local_address_or_none());
     }
 
     /// Accepts a connection: the new socket (close-on-exec, blocking) and the peer's address.
@@ -193,8 +222,7 @@ public:
         std::pair<Socket, Address> out;
         detail::socklen_type len = Address::native_capacity();
         Address& peer = out.second;
-        native_handle_type fd = io(
-            detail::ops::poll_in, [&](std::error_code& e) { return detail::ops::accept(fd_, peer.native(), &len, e); },
+        native_handle_type fd = io([&](std::error_code& e) { return detail::ops::accept(fd_, peer.native(), &len, e); },
             ec);
         if (!ec) {
             out.first.fd_ = fd;
@@ -208,7 +236,7 @@ public:
     std::pair<Socket, Address> accept() {
         std::error_code ec;
         auto out = accept(ec);
-        if (ec) detail::throw_error(ec, detail::context("accept", local_address_or_none()));
+        if (ec) detail::throw_at(ec, "accept", local_address_or_none());
         return out;
     }
 
@@ -219,9 +247,13 @@ public:
      * waiting for writability and reading SO_ERROR, never by calling connect again.
      */
     void connect(const Address& address, std::error_code& ec) noexcept {
+        detail::Deadline deadline;
+        if (timeout_ns_ > 0) deadline.start(timeout_ns_);
         detail::ops::connect(fd_, address.native(), address.native_size(), ec);
-        if (ec && (detail::is_interrupted(ec) || (detail::is_in_progress(ec) && timeout_ns_ != 0))) {
-            detail::Deadline deadline;
+        if (timeout_ns_ > 0 && detail::is_in_progress(ec)) {
+            ec = make_error_code(Errc::timed_out); // SO_SNDTIMEO expired
+        } else if (detail::is_interrupted(ec)) {
+            // The connection goes on in the background: wait for it, never connect again.
             while (!wait(detail::ops::poll_out, deadline, ec)) {
                 if (!detail::is_interrupted(ec)) return;
             }
@@ -233,7 +265,7 @@ public:
     void connect(const Address& address) {
         std::error_code ec;
         connect(address, ec);
-        if (ec) detail::throw_error(ec, detail::context("connect", address));
+        if (ec) detail::throw_at(ec, "connect", address);
     }
     /// Connects and returns the error instead of throwing (Python's `connect_ex`); empty on success.
     std::error_code connect_ex(const Address& address) noexcept {
@@ -254,15 +286,14 @@ public:
 
     /// Sends some of `data`; returns how many bytes went out (possibly fewer than `size`).
     std::size_t send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-        auto n = io(
-            detail::ops::poll_out, [&](std::error_code& e) { return detail::ops::send(fd_, data, size, 0, e); }, ec);
+        auto n = io([&](std::error_code& e) { return detail::ops::send(fd_, data, size, 0, e); }, ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
     /// Sends some of `data`; returns how many bytes went out. @throws BrokenPipe, ConnectionReset, TimeoutError, Error.
     std::size_t send(const void* data, std::size_t size) {
         std::error_code ec;
         std::size_t n = send(data, size, ec);
-        if (ec) detail::throw_error(ec, detail::context("send", peer_));
+        if (ec) detail::throw_at(ec, "send", peer_);
         return n;
     }
     /// Sends some of `data`; returns how many bytes went out.
@@ -274,16 +305,14 @@ public:
     /// them unless `ec` is set). A timeout bounds the whole call, not each send.
     std::size_t send_all(const void* data, std::size_t size, std::error_code& ec) noexcept {
         const char* p = static_cast<const char*>(data);
-        std::size_t sent = 0;
         detail::Deadline deadline;
-        ec.clear();
-        while (sent < size) {
-            auto n = io(
-                detail::ops::poll_out,
-                [&](std::error_code& e) { return detail::ops::send(fd_, p + sent, size - sent, 0, e); }, ec, deadline);
+        std::size_t sent = 0;
+        do {
+            auto n = io([&](std::error_code& e) { return detail::ops::send(fd_, p + sent, size - sent, 0, e); }, ec,
+                        deadline);
             if (ec) break;
             sent += static_cast<std::size_t>(n);
-        }
+        } while (sent < size);
         return sent;
     }
     /**
@@ -294,8 +323,7 @@ public:
         std::error_code ec;
         std::size_t sent = send_all(data, size, ec);
         if (ec)
-            detail::throw_error(ec, detail::context("send_all", peer_) + " (sent " + std::to_string(sent) + " of " +
-                                        std::to_string(size) + " bytes)");
+            detail::throw_partial(ec, "send_all", peer_, sent, size);
     }
     /// Sends all of `data`; see `send_all(const void*, std::size_t, std::error_code&)`.
     std::size_t send_all(std::string_view data, std::error_code& ec) noexcept {
@@ -308,9 +336,7 @@ public:
     std::size_t send(const ConstBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
         detail::ops::IoWindow window;
         window.fill(buffers, count, 0);
-        auto n = io(
-            detail::ops::poll_out,
-            [&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); }, ec);
+        auto n = io([&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); }, ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
 
@@ -325,9 +351,7 @@ public:
         ec.clear();
         while (sent < total) {
             window.fill(buffers, count, sent);
-            auto n = io(
-                detail::ops::poll_out,
-                [&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); }, ec,
+            auto n = io([&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); }, ec,
                 deadline);
             if (ec) break;
             sent += static_cast<std::size_t>(n);
@@ -341,8 +365,7 @@ public:
         if (ec) {
             std::size_t total = 0;
             for (std::size_t i = 0; i < count; ++i) total += buffers[i].size;
-            detail::throw_error(ec, detail::context("send_all", peer_) + " (sent " + std::to_string(sent) + " of " +
-                                        std::to_string(total) + " bytes)");
+            detail::throw_partial(ec, "send_all", peer_, sent, total);
         }
     }
     /// Sends all bytes of several buffers: `send_all({sockit::buffer(header), sockit::buffer(body)})`.
@@ -357,9 +380,7 @@ public:
     std::size_t recv(const MutableBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
         detail::ops::IoWindow window;
         window.fill(buffers, count, 0);
-        auto n = io(
-            detail::ops::poll_in,
-            [&](std::error_code& e) {
+        auto n = io([&](std::error_code& e) {
                 return detail::ops::recvmsg(fd_, window.data(), window.size(), 0, nullptr, nullptr, nullptr, e);
             },
             ec);
@@ -369,22 +390,21 @@ public:
     std::size_t recv(const MutableBuffer* buffers, std::size_t count) {
         std::error_code ec;
         std::size_t n = recv(buffers, count, ec);
-        if (ec) detail::throw_error(ec, detail::context("recv", peer_));
+        if (ec) detail::throw_at(ec, "recv", peer_);
         return n;
     }
 
     /// Receives up to `size` bytes; returns how many arrived. 0 means the peer closed
     /// the connection (for a stream socket), never an error.
     std::size_t recv(void* data, std::size_t size, std::error_code& ec) noexcept {
-        auto n = io(
-            detail::ops::poll_in, [&](std::error_code& e) { return detail::ops::recv(fd_, data, size, 0, e); }, ec);
+        auto n = io([&](std::error_code& e) { return detail::ops::recv(fd_, data, size, 0, e); }, ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
     /// Receives up to `size` bytes; 0 means the peer closed. @throws ConnectionReset, TimeoutError, Error.
     std::size_t recv(void* data, std::size_t size) {
         std::error_code ec;
         std::size_t n = recv(data, size, ec);
-        if (ec) detail::throw_error(ec, detail::context("recv", peer_));
+        if (ec) detail::throw_at(ec, "recv", peer_);
         return n;
     }
     /// Receives up to `max_size` bytes into a new string (Python's `recv(1024)`); empty means the peer closed.
@@ -396,9 +416,7 @@ public:
 
     /// Sends one datagram to `to`; returns the bytes sent.
     std::size_t send_to(const void* data, std::size_t size, const Address& to, std::error_code& ec) noexcept {
-        auto n = io(
-            detail::ops::poll_out,
-            [&](std::error_code& e) {
+        auto n = io([&](std::error_code& e) {
                 return detail::ops::sendto(fd_, data, size, 0, to.native(), to.native_size(), e);
             },
             ec);
@@ -408,7 +426,7 @@ public:
     std::size_t send_to(const void* data, std::size_t size, const Address& to) {
         std::error_code ec;
         std::size_t n = send_to(data, size, to, ec);
-        if (ec) detail::throw_error(ec, detail::context("send_to", to));
+        if (ec) detail::throw_at(ec, "send_to", to);
         return n;
     }
     /// Sends one datagram to `to`.
@@ -426,9 +444,7 @@ public:
     Datagram recv_from(void* data, std::size_t size, std::error_code& ec) noexcept {
         Datagram out{0, Address()};
         detail::socklen_type len = Address::native_capacity();
-        auto n = io(
-            detail::ops::poll_in,
-            [&](std::error_code& e) {
+        auto n = io([&](std::error_code& e) {
                 return detail::ops::recvfrom(fd_, data, size, 0, out.sender.native(), &len, e);
             },
             ec);
@@ -445,10 +461,7 @@ public:
         std::error_code ec;
         Datagram d = recv_from(data, size, ec);
         if (ec)
-            detail::throw_error(ec, detail::context("recv_from", d.sender) +
-                                        (ec == Errc::datagram_truncated
-                                             ? " (buffer of " + std::to_string(size) + " bytes)"
-                                             : std::string()));
+            detail::throw_recv_from(ec, d.sender, size);
         return d;
     }
 
@@ -595,28 +608,28 @@ public:
     void shutdown(Shutdown how = Shutdown::both) {
         std::error_code ec;
         shutdown(how, ec);
-        if (ec) detail::throw_error(ec, detail::context("shutdown", peer_));
+        if (ec) detail::throw_at(ec, "shutdown", peer_);
     }
 
 protected:
-    /// Runs `attempt` until it succeeds or fails for a reason other than EINTR or, with a
-    /// positive timeout, would-block (then waits for readiness within the deadline).
+    /// Runs `attempt` (one system call) until it succeeds or fails for a reason other than
+    /// EINTR. With a timeout, the kernel waits (SO_RCVTIMEO/SO_SNDTIMEO) and would-block
+    /// means it expired. After an interruption, or when `deadline` was started by an earlier
+    /// call of the same operation (send_all), the kernel timeout is set to what is left of
+    /// the deadline for the retry, and restored afterwards.
     template <class Attempt>
-    auto io(short events, Attempt&& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept
-        -> decltype(attempt(ec)) {
+    auto io(Attempt&& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept -> decltype(attempt(ec)) {
+        if (timeout_ns_ > 0) return io_with_timeout(attempt, ec, deadline);
         for (;;) {
             auto result = attempt(ec);
-            if (!ec) return result;
-            if (detail::is_interrupted(ec)) continue;
-            if (timeout_ns_ <= 0 || !detail::is_would_block_fast(ec)) return result;
-            if (!wait(events, deadline, ec) && !detail::is_interrupted(ec)) return result;
+            if (!ec || !detail::is_interrupted(ec)) return result;
         }
     }
     /// `io` with a deadline of its own.
     template <class Attempt>
-    auto io(short events, Attempt&& attempt, std::error_code& ec) noexcept -> decltype(attempt(ec)) {
+    auto io(Attempt&& attempt, std::error_code& ec) noexcept -> decltype(attempt(ec)) {
         detail::Deadline deadline;
-        return io(events, attempt, ec, deadline);
+        return io(attempt, ec, deadline);
     }
 
     /// The peer this socket connected to or was accepted from (for messages); may be unspecified.
@@ -624,7 +637,7 @@ protected:
 
 private:
     native_handle_type fd_ = detail::invalid_handle;
-    std::int64_t timeout_ns_ = -1; // < 0: blocking; 0: non-blocking; > 0: non-blocking + poll
+    std::int64_t timeout_ns_ = -1; // < 0: blocking; 0: non-blocking; > 0: blocking + kernel timeouts
     Address peer_;
 
     void close_quietly() noexcept {
@@ -639,40 +652,74 @@ private:
 
     void set_timeout_ns(std::int64_t ns, std::error_code& ec) noexcept {
         ec.clear();
-        if ((ns < 0) != (timeout_ns_ < 0)) {
-            detail::ops::set_nonblocking(fd_, ns >= 0, ec);
+        if (ns == timeout_ns_) return;
+        if ((ns == 0) != (timeout_ns_ == 0)) {
+            detail::ops::set_nonblocking(fd_, ns == 0, ec);
+            if (ec) return;
+        }
+        if (ns > 0 || timeout_ns_ > 0) {
+            detail::ops::set_io_timeouts(fd_, ns > 0 ? ns : 0, ec);
             if (ec) return;
         }
         timeout_ns_ = ns;
     }
 
-    /// Waits until the descriptor is ready for `events` or the deadline passes.
+    /// The timeout case of `io`, out of line so that blocking and non-blocking calls stay small.
+    template <class Attempt>
+    auto io_with_timeout(Attempt& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept
+        -> decltype(attempt(ec)) {
+        bool shortened = false;
+        if (deadline.started) {
+            if (!shorten_timeout(deadline, ec)) return decltype(attempt(ec))(-1);
+            shortened = true;
+        } else {
+            deadline.start(timeout_ns_);
+        }
+        auto result = attempt(ec);
+        while (ec && detail::is_interrupted(ec)) {
+            if (!shorten_timeout(deadline, ec)) break;
+            shortened = true;
+            result = attempt(ec);
+        }
+        if (ec && detail::is_would_block_fast(ec)) ec = make_error_code(Errc::timed_out);
+        if (shortened) {
+            std::error_code ignored;
+            detail::ops::set_io_timeouts(fd_, timeout_ns_, ignored);
+        }
+        return result;
+    }
+
+    /// Sets the kernel timeout to what is left of `deadline`; false (timed out) if nothing is.
+    SOCKIT_COLD bool shorten_timeout(const detail::Deadline& deadline, std::error_code& ec) noexcept {
+        std::int64_t left = deadline.left();
+        if (left == 0) {
+            ec = make_error_code(Errc::timed_out);
+            return false;
+        }
+        detail::ops::set_io_timeouts(fd_, left, ec);
+        return !ec;
+    }
+
+    /// Waits until the descriptor is ready for `events` or `deadline` (if started) passes.
     /// Returns false with `ec` set on timeout or error (EINTR included, for the caller to retry).
-    bool wait(short events, detail::Deadline& deadline, std::error_code& ec) noexcept {
-        using namespace std::chrono;
+    bool wait(short events, const detail::Deadline& deadline, std::error_code& ec) noexcept {
         for (;;) {
             int wait_ms = -1;
-            if (timeout_ns_ >= 0) {
-                auto now = steady_clock::now();
-                if (!deadline.started) {
-                    deadline.started = true;
-                    deadline.at = now + nanoseconds(timeout_ns_);
-                }
-                if (now >= deadline.at) {
+            if (deadline.started) {
+                std::int64_t left = deadline.left();
+                if (left == 0) {
                     ec = make_error_code(Errc::timed_out);
                     return false;
                 }
                 // Round up, so that poll never returns before the deadline.
-                auto left = duration_cast<milliseconds>(deadline.at - now + milliseconds(1) - nanoseconds(1)).count();
-                wait_ms = left > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
-                                                                 : static_cast<int>(left);
+                std::int64_t ms = (left + 999999) / 1000000;
+                wait_ms = ms > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max() : static_cast<int>(ms);
             }
             short revents = detail::ops::poll_one(fd_, events, wait_ms, ec);
             if (ec) return false;
             if (revents != 0) return true;
         }
     }
-
 };
 
 } // namespace sockit

@@ -221,7 +221,7 @@ private:
         if (address.is_v6()) s.set_option(V6Only(!options.dual_stack));
         s.bind(address);
         s.listen(options.backlog, ec);
-        if (ec) detail::throw_error(ec, detail::context("listen", address));
+        if (ec) detail::throw_at(ec, "listen", address);
         static_cast<Socket&>(*this) = std::move(s);
     }
 };

@@ -96,7 +96,7 @@ public:
     std::size_t send_batch(const ConstBuffer* datagrams, std::size_t count, const Address& to) {
         std::error_code ec;
         std::size_t n = send_batch(datagrams, count, to, ec);
-        if (ec) detail::throw_error(ec, detail::context("send_batch", to));
+        if (ec) detail::throw_at(ec, "send_batch", to);
         return n;
     }
     /// Sends `count` datagrams to the connected peer.
@@ -107,7 +107,7 @@ public:
     std::size_t send_batch(const ConstBuffer* datagrams, std::size_t count) {
         std::error_code ec;
         std::size_t n = send_batch(datagrams, count, ec);
-        if (ec) detail::throw_error(ec, detail::context("send_batch", known_peer()));
+        if (ec) detail::throw_at(ec, "send_batch", known_peer());
         return n;
     }
 
@@ -118,9 +118,7 @@ public:
      * slots were filled; each says its size, its sender and whether it was truncated.
      */
     std::size_t recv_batch(DatagramSlot* slots, std::size_t count, std::error_code& ec) noexcept {
-        auto n = io(
-            detail::ops::poll_in,
-            [&](std::error_code& e) { return detail::ops::recv_batch(native_handle(), slots, count, e); }, ec);
+        auto n = io([&](std::error_code& e) { return detail::ops::recv_batch(native_handle(), slots, count, e); }, ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
     /// Receives up to `count` datagrams. @throws TimeoutError or Error.
@@ -147,9 +145,7 @@ private:
         detail::Deadline deadline;
         ec.clear();
         while (sent < count) {
-            auto n = io(
-                detail::ops::poll_out,
-                [&](std::error_code& e) {
+            auto n = io([&](std::error_code& e) {
                     return detail::ops::send_batch(native_handle(), datagrams + sent, count - sent, to, to_len, e);
                 },
                 ec, deadline);

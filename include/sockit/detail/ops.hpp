@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <system_error>
 
 #include "sockit/detail/platform.hpp"
@@ -24,7 +25,7 @@ template <class T>
 inline T check(T result, std::error_code& ec) noexcept {
     if (result < 0)
         ec = last_error();
-    else
+    else if (ec) // a zero value is success whatever the category: skip the store when already clear
         ec.clear();
     return result;
 }
@@ -167,6 +168,31 @@ inline void set_nonblocking(native_handle_type fd, bool on, std::error_code& ec)
 inline bool is_nonblocking(native_handle_type fd, std::error_code& ec) noexcept {
     int flags = check(::fcntl(fd, F_GETFL, 0), ec);
     return !ec && (flags & O_NONBLOCK) != 0;
+}
+
+/// Sets the kernel's receive and send timeouts (SO_RCVTIMEO, SO_SNDTIMEO) of a blocking
+/// socket; `ns` <= 0 removes them. Rounded up to whole microseconds, never down to 0.
+inline void set_io_timeouts(native_handle_type fd, std::int64_t ns, std::error_code& ec) noexcept {
+    ::timeval tv{};
+    if (ns > 0) {
+        std::int64_t us = (ns + 999) / 1000;
+        tv.tv_sec = static_cast<decltype(tv.tv_sec)>(us / 1000000);
+        tv.tv_usec = static_cast<decltype(tv.tv_usec)>(us % 1000000);
+    }
+    check(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), ec);
+    if (!ec) check(::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv), ec);
+}
+
+/// A cheap monotonic clock in nanoseconds (CLOCK_MONOTONIC_COARSE where available: a few
+/// instructions, resolution of a scheduler tick), used to keep a call's deadline.
+inline std::int64_t coarse_now_ns() noexcept {
+    ::timespec ts{};
+#ifdef CLOCK_MONOTONIC_COARSE
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+#else
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 /// Reads the close-on-exec flag (for tests and diagnostics).

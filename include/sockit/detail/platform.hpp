@@ -16,7 +16,17 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
+
+/// Marks a function that runs only on failure: kept out of line, off the hot path.
+#if defined(__GNUC__) || defined(__clang__)
+#define SOCKIT_COLD __attribute__((noinline, cold))
+#define SOCKIT_NOINLINE __attribute__((noinline))
+#else
+#define SOCKIT_COLD
+#define SOCKIT_NOINLINE
+#endif
 
 namespace sockit {
 namespace detail {
