@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -55,9 +56,9 @@ inline std::string context(const char* call, const Address& address) {
 }
 /// Throws the error of a transfer that stopped after `done` of `total` bytes.
 [[noreturn]] SOCKIT_COLD inline void throw_partial(const std::error_code& ec, const char* call, const Address& address,
-                                                   std::size_t done, std::size_t total) {
-    throw_error(ec, context(call, address) + " (sent " + std::to_string(done) + " of " + std::to_string(total) +
-                        " bytes)");
+                                                   std::size_t done, std::size_t total, const char* verb = "sent") {
+    throw_error(ec, context(call, address) + " (" + verb + " " + std::to_string(done) + " of " +
+                        std::to_string(total) + " bytes)");
 }
 /// Throws the error of a `recv_from` into a buffer of `size` bytes.
 [[noreturn]] SOCKIT_COLD inline void throw_recv_from(const std::error_code& ec, const Address& sender, std::size_t size) {
@@ -411,6 +412,95 @@ public:
     std::string recv(std::size_t max_size) {
         std::string out(max_size, '\0');
         out.resize(recv(&out[0], max_size));
+        return out;
+    }
+
+    /**
+     * Receives exactly `size` bytes, looping over short reads; returns how many arrived.
+     * The timeout bounds the whole call. If the peer closes first, `ec` is
+     * `Errc::end_of_stream` (not a system error) and the result says how much came.
+     */
+    std::size_t recv_exactly(void* data, std::size_t size, std::error_code& ec) noexcept {
+        char* p = static_cast<char*>(data);
+        detail::Deadline deadline;
+        std::size_t got = 0;
+        ec.clear();
+        while (got < size) {
+            auto n = io([&](std::error_code& e) { return detail::ops::recv(fd_, p + got, size - got, 0, e); }, ec,
+                        deadline);
+            if (ec) break;
+            if (n == 0) {
+                ec = make_error_code(Errc::end_of_stream);
+                break;
+            }
+            got += static_cast<std::size_t>(n);
+        }
+        return got;
+    }
+    /// Receives exactly `size` bytes. @throws Error with `Errc::end_of_stream` if the peer closes first, or as `recv`.
+    void recv_exactly(void* data, std::size_t size) {
+        std::error_code ec;
+        std::size_t got = recv_exactly(data, size, ec);
+        if (ec) detail::throw_partial(ec, "recv_exactly", peer_, got, size, "received");
+    }
+
+    /**
+     * Receives up to and including `delimiter` (e.g. "\n") and returns it, never more than
+     * `max_size` bytes: bytes after the delimiter stay in the socket for the next call, and
+     * a peer that never sends the delimiter cannot make it allocate more. The timeout
+     * bounds the whole call. Errors: `Errc::limit_exceeded` (no delimiter within
+     * `max_size`; nothing is lost, the bytes are returned), `Errc::end_of_stream` (the
+     * peer closed first; what came is returned; empty if nothing did).
+     */
+    std::string recv_until(std::string_view delimiter, std::size_t max_size, std::error_code& ec) {
+        std::string out;
+        ec.clear();
+        if (delimiter.empty() || max_size == 0) {
+            ec = make_error_code(Errc::invalid_argument);
+            return out;
+        }
+        detail::Deadline deadline;
+        std::string chunk;
+        while (out.size() < max_size) {
+            // Peek, find the delimiter in what came, then take exactly the bytes that belong to us.
+            chunk.resize(std::min<std::size_t>(max_size - out.size(), 64 * 1024));
+            auto n = io([&](std::error_code& e) { return detail::ops::recv(fd_, &chunk[0], chunk.size(), detail::ops::msg_peek, e); },
+                        ec, deadline);
+            if (ec) return out;
+            if (n == 0) {
+                ec = make_error_code(Errc::end_of_stream);
+                return out;
+            }
+            std::size_t seen = out.size();
+            std::size_t take = static_cast<std::size_t>(n);
+            out.append(chunk.data(), take);
+            std::size_t from = seen >= delimiter.size() ? seen - delimiter.size() + 1 : 0;
+            std::size_t at = out.find(delimiter, from);
+            if (at != std::string::npos) {
+                std::size_t end = at + delimiter.size();
+                take = end - seen;
+                out.resize(end);
+            }
+            std::size_t consumed = 0;
+            while (consumed < take) { // the peeked bytes are there: this does not block
+                auto m = io([&](std::error_code& e) { return detail::ops::recv(fd_, &chunk[0], take - consumed, 0, e); },
+                            ec, deadline);
+                if (ec) return out;
+                consumed += static_cast<std::size_t>(m);
+            }
+            if (at != std::string::npos) return out;
+        }
+        ec = make_error_code(Errc::limit_exceeded);
+        return out;
+    }
+    /**
+     * Receives up to and including `delimiter`, at most `max_size` bytes.
+     * @throws Error with `Errc::limit_exceeded` or `Errc::end_of_stream`, TimeoutError, or as `recv`.
+     */
+    std::string recv_until(std::string_view delimiter, std::size_t max_size) {
+        std::error_code ec;
+        std::string out = recv_until(delimiter, max_size, ec);
+        if (ec) detail::throw_partial(ec, "recv_until", peer_, out.size(), max_size, "received");
         return out;
     }
 

@@ -38,6 +38,8 @@ public:
     using Socket::send;
     using Socket::send_all;
     using Socket::recv;
+    using Socket::recv_exactly;
+    using Socket::recv_until;
     using Socket::peer_address;
     using Socket::local_address;
     using Socket::set_option;
