@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include "sockit/address.hpp"
@@ -485,7 +486,12 @@ public:
             return;
         }
         using Ns = std::chrono::duration<long double, std::nano>;
-        long double ns = std::chrono::duration_cast<Ns>(timeout).count();
+        // A floating-point timeout is scaled in double precision (as CPython does), so that
+        // 0.1 s is 100000000 ns and not one more from the representation error of 0.1.
+        using DoubleNs = std::chrono::duration<double, std::nano>;
+        long double ns = std::is_floating_point<Rep>::value
+                             ? static_cast<long double>(std::chrono::duration_cast<DoubleNs>(timeout).count())
+                             : std::chrono::duration_cast<Ns>(timeout).count();
         constexpr auto max = static_cast<long double>(std::numeric_limits<std::int64_t>::max() / 2);
         auto whole = static_cast<std::int64_t>(ns < max ? ns : max);
         if (static_cast<long double>(whole) < ns) ++whole; // round up: never wait less than asked
