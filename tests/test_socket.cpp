@@ -133,7 +133,8 @@ TEST_CASE("Socket owns its descriptor", "[socket]") {
         CHECK_FALSE(is_valid_fd(other)); // the assigned-to socket closed its old descriptor
         b = std::move(c);                // assigning into a moved-from socket
         CHECK(b.fileno() == fd);
-        b = std::move(b); // self-move leaves it intact
+        Socket& same = b;
+        b = std::move(same); // self-move leaves it intact
         CHECK(b.fileno() == fd);
     }
     SECTION("close is idempotent") {
