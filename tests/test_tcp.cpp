@@ -183,8 +183,8 @@ TEST_CASE("TcpClient connect timeout", "[tcp][timeout]") {
             CHECK(std::string(e.what()) == "connect " + to.to_string() + ": timed out");
         }
     });
-    CHECK(took >= 200ms);
-    CHECK(took < 1s);
+    CHECK(took.count() >= 200);
+    CHECK(took.count() < 1000);
 }
 
 TEST_CASE("TcpClient connected with a timeout is blocking afterwards", "[tcp][timeout]") {
@@ -306,8 +306,8 @@ TEST_CASE("send_all times out against a reader that never reads", "[tcp][timeout
             CHECK_FALSE(contains("(sent 0 of").match(what));
         }
     });
-    CHECK(took >= 200ms);
-    CHECK(took < 1s);
+    CHECK(took.count() >= 200);
+    CHECK(took.count() < 1000);
 }
 
 TEST_CASE("a dual-stack server accepts IPv4 and IPv6 clients", "[tcp]") {

@@ -156,8 +156,8 @@ TEST_CASE("recv_from times out", "[udp][timeout]") {
             CHECK(e.code() == std::errc::timed_out);
         }
     });
-    CHECK(took >= 150ms);
-    CHECK(took < 1s);
+    CHECK(took.count() >= 150);
+    CHECK(took.count() < 1000);
     std::error_code ec;
     server.recv_from(buf, sizeof buf, ec);
     CHECK(ec == Errc::timed_out);
