@@ -255,6 +255,24 @@ TEST_CASE("connect_ex reports a refused connection without throwing", "[socket]"
     CHECK_FALSE(ok.connect_ex(l.local_address()));
 }
 
+TEST_CASE("operations on a closed socket report EBADF", "[socket]") {
+    FdLeakCheck leaks;
+    Socket s(Family::v4, SocketType::stream);
+    s.close();
+    std::error_code ec;
+    char buf[4];
+    CHECK(s.recv(buf, sizeof buf, ec) == 0);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK(s.send("x", ec) == 0);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    s.bind(Address::loopback(Family::v4), ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK_THROWS_AS(s.recv(buf, sizeof buf), sockit::Error);
+    CHECK_THROWS_WITH(s.bind(Address("127.0.0.1", 0)), contains("bind 127.0.0.1:0"));
+    CHECK_THROWS_AS(s.listen(), sockit::Error);
+    CHECK_THROWS_AS(s.local_address(), sockit::Error);
+}
+
 TEST_CASE("peer_address and local_address on an unconnected socket", "[socket]") {
     FdLeakCheck leaks;
     Socket s(Family::v4, SocketType::stream);

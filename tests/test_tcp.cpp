@@ -356,3 +356,40 @@ TEST_CASE("no-delay", "[tcp]") {
     CHECK_FALSE(ec);
     CHECK(pair.first.no_delay());
 }
+
+TEST_CASE("TcpServer accept honours the timeout", "[tcp][timeout]") {
+    FdLeakCheck leaks;
+    TcpServer server("127.0.0.1", 0);
+    server.set_timeout(100ms);
+    CHECK(server.timeout() == std::chrono::nanoseconds(100ms));
+    auto took = elapsed([&] {
+        try {
+            server.accept();
+            FAIL("accept returned");
+        } catch (const sockit::TimeoutError& e) {
+            CHECK(std::string(e.what()) == "accept 127.0.0.1:" + std::to_string(server.port()) + ": timed out");
+        }
+    });
+    CHECK(took.count() >= 100);
+    CHECK(took.count() < 1000);
+    std::error_code ec;
+    CHECK_FALSE(server.accept(ec).first.is_open());
+    CHECK(ec == std::errc::timed_out);
+    TcpClient client("127.0.0.1", server.port());
+    auto accepted = server.accept();
+    CHECK(accepted.second == client.local_address());
+    CHECK_FALSE(accepted.first.timeout()); // an accepted stream starts blocking
+}
+
+TEST_CASE("TcpStream exposes its socket", "[tcp]") {
+    FdLeakCheck leaks;
+    auto pair = sockit_test::tcp_pair();
+    CHECK(pair.first.socket().fileno() == pair.first.fileno());
+    CHECK_FALSE(pair.first.pending_error());
+    CHECK(pair.first.socket().get_option<sockit::SocketError>().value() == 0);
+    int fd = pair.second.release();
+    CHECK_FALSE(pair.second.is_open());
+    TcpStream adopted(sockit::Socket::from_fd(fd));
+    adopted.send_all("adopted");
+    CHECK(recv_exactly(pair.first, 7) == "adopted");
+}

@@ -47,6 +47,19 @@ TEST_CASE("UDP send_to and recv_from", "[udp]") {
     }
 }
 
+TEST_CASE("an unbound UdpSocket can bind later", "[udp]") {
+    FdLeakCheck leaks;
+    UdpSocket s;
+    s.bind(Address("127.0.0.1", 0));
+    CHECK(s.port() != 0);
+    CHECK(s.local_address().host() == "127.0.0.1");
+    UdpSocket adopted(sockit::Socket(Family::v4, sockit::SocketType::datagram));
+    CHECK(adopted.is_open());
+    CHECK(adopted.send_to("x", s.local_address()) == 1);
+    char buf[4];
+    CHECK(s.recv_from(buf, sizeof buf).sender.port() == adopted.port());
+}
+
 TEST_CASE("connected UDP", "[udp]") {
     FdLeakCheck leaks;
     UdpSocket server("127.0.0.1", 0);
