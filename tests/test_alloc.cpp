@@ -46,6 +46,7 @@ std::size_t allocations_in(F&& f) {
 } // namespace
 
 TEST_CASE("the counting operator new counts", "[alloc]") {
+    FdLeakCheck leaks;
     static int* volatile kept = nullptr; // volatile: the allocation cannot be optimised away
     std::size_t n = allocations_in([] {
         kept = new int(1);

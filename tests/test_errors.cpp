@@ -48,6 +48,7 @@ void check_maps_to(const std::error_code& ec) {
 } // namespace
 
 TEST_CASE("throw_error maps each error to its class", "[errors]") {
+    sockit_test::FdLeakCheck leaks;
     check_maps_to<sockit::ConnectionRefused>(sys(ECONNREFUSED));
     check_maps_to<sockit::ConnectionReset>(sys(ECONNRESET));
     check_maps_to<sockit::ConnectionAborted>(sys(ECONNABORTED));
@@ -67,6 +68,7 @@ TEST_CASE("throw_error maps each error to its class", "[errors]") {
 }
 
 TEST_CASE("every sockit exception is catchable as std::system_error and its bases", "[errors]") {
+    sockit_test::FdLeakCheck leaks;
     for (int value : {ECONNREFUSED, ECONNRESET, ECONNABORTED, EPIPE}) {
         CHECK_THROWS_AS(sockit::detail::throw_error(sys(value), "x"), sockit::ConnectionError);
         CHECK_THROWS_AS(sockit::detail::throw_error(sys(value), "x"), sockit::Error);
@@ -83,6 +85,7 @@ TEST_CASE("every sockit exception is catchable as std::system_error and its base
 }
 
 TEST_CASE("what() is \"call address: message\"", "[errors]") {
+    sockit_test::FdLeakCheck leaks;
     sockit::Error e(sys(ECONNREFUSED), "connect 127.0.0.1:7777");
     CHECK(std::string(e.what()) == "connect 127.0.0.1:7777: Connection refused");
     CHECK(e.code() == std::errc::connection_refused);
@@ -91,6 +94,7 @@ TEST_CASE("what() is \"call address: message\"", "[errors]") {
 }
 
 TEST_CASE("sockit's error category", "[errors]") {
+    sockit_test::FdLeakCheck leaks;
     CHECK(std::string(sockit::sockit_category().name()) == "sockit");
     CHECK(std::error_code(Errc::timed_out).category() == sockit::sockit_category());
     CHECK(std::error_code(Errc::timed_out).message() == "timed out");
@@ -119,6 +123,7 @@ TEST_CASE("sockit's error category", "[errors]") {
 }
 
 TEST_CASE("the resolver's error category", "[errors]") {
+    sockit_test::FdLeakCheck leaks;
     const std::error_category& cat = sockit::resolver_category();
     CHECK(std::string(cat.name()) == "resolver");
     CHECK(cat.message(EAI_NONAME) == ::gai_strerror(EAI_NONAME));

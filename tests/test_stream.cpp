@@ -201,3 +201,23 @@ TEST_CASE("SocketStream write to a closed peer fails the stream", "[stream]") {
     CHECK(io.bad());
     CHECK((io.error() == std::errc::broken_pipe || io.error() == std::errc::connection_reset));
 }
+
+TEST_CASE("SocketStream with exceptions(badbit) throws the write error", "[stream]") {
+    FdLeakCheck leaks;
+    auto pair = sockit_test::tcp_pair();
+    pair.second.close();
+    SocketStream io(std::move(pair.first), 1024);
+    io.exceptions(std::ios::badbit);
+    std::string chunk(4096, 'x');
+    bool thrown = false;
+    for (int i = 0; i < 100 && !thrown; ++i) {
+        try {
+            io << chunk << std::flush;
+        } catch (const sockit::ConnectionError& e) {
+            thrown = true;
+            CHECK_THAT(e.what(), contains("SocketStream send 127.0.0.1:"));
+        }
+    }
+    CHECK(thrown);
+    CHECK(io.bad());
+}
