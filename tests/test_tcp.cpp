@@ -151,6 +151,23 @@ TEST_CASE("a refused connection says where", "[tcp]") {
     CHECK_FALSE(client.is_open());
 }
 
+TEST_CASE("TcpClient names bad input", "[tcp]") {
+    FdLeakCheck leaks;
+    try {
+        TcpClient client("127.0.0.1", 70000);
+        FAIL("no exception");
+    } catch (const sockit::AddressError& e) {
+        CHECK(std::string(e.what()) == "port 70000: port must be a number from 0 to 65535");
+    }
+    try {
+        TcpClient client("127.0.0.1", 1, std::chrono::nanoseconds(-1));
+        FAIL("no exception");
+    } catch (const sockit::Error& e) {
+        CHECK(e.code() == std::errc::invalid_argument);
+        CHECK(std::string(e.what()) == "connect timeout of -1 ns (negative): invalid argument");
+    }
+}
+
 TEST_CASE("TcpClient tries every resolved address", "[tcp]") {
     FdLeakCheck leaks;
     auto addresses = Address::resolve("localhost", 0);
