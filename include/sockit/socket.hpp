@@ -2,8 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <optional>
 #include <string>
@@ -478,10 +480,12 @@ public:
     /// False only in non-blocking mode (timeout zero), as Python's `getblocking`.
     bool blocking() const noexcept { return timeout_ns_ != 0; }
 
-    /// Sets the timeout of every blocking call; zero means non-blocking; negative is an error.
+    /// Sets the timeout of every blocking call; zero means non-blocking; negative (or NaN) is an error.
     template <class Rep, class Period>
     void set_timeout(std::chrono::duration<Rep, Period> timeout, std::error_code& ec) noexcept {
-        if (timeout < timeout.zero()) {
+        bool nan = false;
+        if constexpr (std::is_floating_point<Rep>::value) nan = std::isnan(timeout.count());
+        if (nan || timeout < timeout.zero()) {
             ec = make_error_code(Errc::invalid_argument);
             return;
         }
@@ -497,12 +501,16 @@ public:
         if (static_cast<long double>(whole) < ns) ++whole; // round up: never wait less than asked
         set_timeout_ns(whole, ec);
     }
-    /// Sets the timeout of every blocking call. @throws Error if `timeout` is negative.
+    /// Sets the timeout of every blocking call. @throws Error naming the value if `timeout` is negative or NaN.
     template <class Rep, class Period>
     void set_timeout(std::chrono::duration<Rep, Period> timeout) {
         std::error_code ec;
         set_timeout(timeout, ec);
-        if (ec) detail::throw_error(ec, "set_timeout");
+        if (ec) {
+            char seconds[32];
+            std::snprintf(seconds, sizeof seconds, "%g", std::chrono::duration<double>(timeout).count());
+            detail::throw_error(ec, std::string("set_timeout ") + seconds + " s (must be zero or more)");
+        }
     }
     /// Removes the timeout: calls block until they complete.
     void set_timeout(std::nullopt_t, std::error_code& ec) noexcept { set_timeout_ns(-1, ec); }
