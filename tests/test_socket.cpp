@@ -688,6 +688,7 @@ TEST_CASE("interrupted calls are retried within one deadline", "[socket][eintr]"
         for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7);
         std::vector<char> got;
         Interrupter interrupt;
+        pair.second.set_timeout(5s); // the reader ends even if the sender fails
         JoinedThread reader([&] {
             Interrupter::wait_for_signals(3);
             std::vector<char> buf(65536);

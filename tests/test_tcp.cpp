@@ -33,11 +33,13 @@ std::string recv_exactly(TcpStream& s, std::size_t n) {
     return out;
 }
 
-/// Echoes one connection until its peer closes.
+/// Echoes one connection until its peer closes (or 5 s pass without traffic).
 void echo_once(TcpServer& server) {
-    auto accepted = server.accept();
-    char buf[1024];
     std::error_code ec;
+    auto accepted = server.accept(ec);
+    if (ec) return;
+    accepted.first.set_timeout(5s, ec);
+    char buf[1024];
     for (;;) {
         std::size_t n = accepted.first.recv(buf, sizeof buf, ec);
         if (ec || n == 0) return;
@@ -50,6 +52,7 @@ void echo_once(TcpServer& server) {
 void check_echo(const char* host) {
     TcpServer server(host, 0);
     CHECK(server.port() != 0);
+    server.set_timeout(5s); // the thread ends even if the client never connects
     JoinedThread t([&] { echo_once(server); });
     TcpClient client(host, server.port());
     CHECK(client.peer_address() == Address(host, server.port()));
@@ -288,6 +291,7 @@ TEST_CASE("send_all of 16 MiB to a slow reader arrives intact", "[tcp]") {
     }
     std::string got;
     got.reserve(data.size());
+    pair.second.set_timeout(5s); // the reader ends even if the sender fails
     {
         JoinedThread reader([&] {
             char buf[1500]; // small reads: the sender keeps meeting a full buffer
