@@ -122,7 +122,7 @@ struct FullListener {
 };
 
 /// Listens on 127.0.0.1 with backlog 0 and connects, never accepting, until a connect
-/// does not complete within 100 ms.
+/// does not complete within 100 ms. `queued` keeps the connections that completed.
 inline std::unique_ptr<FullListener> fill_accept_queue() {
     auto out = std::make_unique<FullListener>();
     out->listener = sockit::Socket(sockit::Family::v4, sockit::SocketType::stream);
@@ -133,8 +133,10 @@ inline std::unique_ptr<FullListener> fill_accept_queue() {
         sockit::Socket s(sockit::Family::v4, sockit::SocketType::stream);
         s.set_timeout(std::chrono::milliseconds(100));
         std::error_code ec = s.connect_ex(to);
-        if (ec == std::errc::timed_out) out->full = true;
-        out->queued.push_back(std::move(s));
+        if (ec == std::errc::timed_out)
+            out->full = true; // closed here: its retransmitted SYN would take any room made later
+        else
+            out->queued.push_back(std::move(s));
     }
     return out;
 }
