@@ -28,8 +28,8 @@ listening() {
             '$2 ~ p "$" && (!tcp || $4 == "0A") { found = 1 } END { exit !found }'
 }
 
-# start_server PROTO LOG INPUT CMD...: starts CMD in the background on a free port (every
-# argument spelled PORT is replaced by it), standard input from INPUT, output to LOG. Tries
+# start_server PROTO LOG INPUT CMD...: starts CMD in the background on a free port (PORT in
+# any argument is replaced by it), standard input from INPUT, output to LOG. Tries
 # another port when the chosen one turns out to be taken. Sets SERVER_PID and SERVER_PORT.
 start_server() {
     local proto=$1 log=$2 input=$3
@@ -40,7 +40,7 @@ start_server() {
         port=$((20000 + RANDOM % 12000)) # below Linux's ephemeral ports (32768 and up)
         port_in_use "$port" && continue
         cmd=()
-        for arg in "$@"; do [ "$arg" = PORT ] && cmd+=("$port") || cmd+=("$arg"); done
+        for arg in "$@"; do cmd+=("${arg//PORT/$port}"); done
         "${cmd[@]}" <"$input" >"$log" 2>&1 &
         SERVER_PID=$!
         SERVER_PORT=$port
