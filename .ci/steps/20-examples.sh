@@ -75,6 +75,23 @@ free_port() {
     echo "$p"
 }
 lines() { printf '%s\n' "$@"; }
+# connect_and_wait NAME PORT LINE: starts a tcp_chat_client that sends LINE, waits (up to 5 s)
+# for its reply and stays connected, its input held open on descriptor 3, until hang_up.
+connect_and_wait() {
+    mkfifo "$work/$1.in"
+    timeout 20 "$bin/tcp_chat_client" --port "$2" <"$work/$1.in" >"$work/$1.out" 2>&1 &
+    CLIENT_PID=$!
+    CLIENT_OUT=$work/$1.out
+    exec 3>"$work/$1.in"
+    echo "$3" >&3
+    for ((i = 0; i < 100; i++)); do [ -s "$CLIENT_OUT" ] && break; sleep 0.05; done
+}
+# hang_up: ends connect_and_wait's client input; its exit status goes to the end of its output.
+hang_up() {
+    exec 3>&-
+    wait "$CLIENT_PID"
+    echo "exit $?" >>"$CLIENT_OUT"
+}
 # talk OUT INPUT CMD...: runs a client, its output and then its exit status into OUT.
 talk() {
     local out=$1 input=$2
@@ -121,17 +138,10 @@ if serve tcp-echo tcp /dev/null "$bin/tcp_chat_server" --echo --port PORT; then
     same "tcp --echo: every line comes back" <(want "$echo_out") "$work/out"
 
     # Two clients at once: the second is served while the first is still connected.
-    mkfifo "$work/first.in"
-    timeout 20 "$bin/tcp_chat_client" --port "$PORT" <"$work/first.in" >"$work/first.out" 2>&1 &
-    first=$!
-    exec 3>"$work/first.in"
-    echo 'first' >&3
-    for ((i = 0; i < 100; i++)); do [ -s "$work/first.out" ] && break; sleep 0.05; done
+    connect_and_wait first "$PORT" first
     talk "$work/out" <(lines second) "$bin/tcp_chat_client" --port "$PORT"
     same "tcp: a second client is served while the first stays connected" <(want <(lines '<< second')) "$work/out"
-    exec 3>&-
-    wait "$first"
-    echo "exit $?" >>"$work/first.out"
+    hang_up
     same "tcp: the first client then finishes" <(want <(lines '<< first')) "$work/first.out"
     stopped tcp-echo "$PID" TERM
 fi
@@ -206,15 +216,9 @@ fi
 
 # Signals while busy: a TCP client connected; a UDP server waiting for its operator ----------
 if serve tcp_chat_server-with-a-client tcp /dev/null "$bin/tcp_chat_server" --port PORT; then
-    mkfifo "$work/idle.in"
-    timeout 20 "$bin/tcp_chat_client" --port "$PORT" <"$work/idle.in" >"$work/idle.out" 2>&1 &
-    idle=$!
-    exec 3>"$work/idle.in"
-    echo '还在吗' >&3
-    for ((i = 0; i < 100; i++)); do [ -s "$work/idle.out" ] && break; sleep 0.05; done
+    connect_and_wait idle "$PORT" '还在吗'
     stopped tcp_chat_server-with-a-client "$PID" INT # while a client is connected
-    exec 3>&-
-    wait "$idle"
+    hang_up
 fi
 mkfifo "$work/operator.in"
 sleep 30 >"$work/operator.in" & # keeps the server's input open, with nothing to read
