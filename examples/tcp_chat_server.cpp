@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
             client.thread = std::thread(serve, std::ref(client), options.echo);
         }
 
-        std::lock_guard<std::mutex> lock(clients_mutex);
+        // No lock here: the list no longer changes, and on_stop needs the lock to wake the clients.
         for (Client& c : clients) c.thread.join();
         say("server stopped");
     });
