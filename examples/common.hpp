@@ -76,6 +76,15 @@ inline Options parse_command_line(int argc, char** argv, const Program& program)
     return options;
 }
 
+/// The address a UDP program uses for `--host`/`--port`: the host's first IPv4 address (like the
+/// document's AF_INET programs, so "localhost" meets a server on 127.0.0.1), else its first address.
+inline sockit::Address udp_address(const Options& options) {
+    auto all = sockit::Address::resolve(options.host, options.port);
+    for (const sockit::Address& a : all)
+        if (a.is_v4()) return a;
+    return all.front();
+}
+
 /// The peer as the document prints it: `(127.0.0.1, 54321)`.
 inline std::string peer_text(const sockit::Address& peer) {
     return "(" + peer.host() + ", " + std::to_string(peer.port()) + ")";

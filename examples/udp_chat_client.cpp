@@ -11,7 +11,7 @@ int main(int argc, char** argv) {
 
     return chat::run(program.name, [&] {
         const auto wait = std::chrono::seconds(3);
-        sockit::Address server = sockit::Address::resolve(options.host, options.port).front();
+        const sockit::Address server = chat::udp_address(options);
         sockit::UdpSocket socket(server.family()); // not bound: the system picks our port
         socket.set_timeout(wait);
 

@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
     chat::Options options = chat::parse_command_line(argc, argv, program);
 
     return chat::run(program.name, [&] {
-        sockit::UdpSocket socket(sockit::Address::resolve(options.host, options.port).front());
+        sockit::UdpSocket socket(chat::udp_address(options));
         std::atomic<bool> reading_input{false};
 
         chat::SignalStop stop([&] {
