@@ -8,6 +8,11 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/chat.sh
 
+for tool in python3:python3 nc:netcat-openbsd socat:socat; do
+    command -v "${tool%%:*}" >/dev/null ||
+        { echo "FAIL - this check needs ${tool%%:*} (apt-get install ${tool#*:})"; exit 1; }
+done
+
 build_dir=${SOCKIT_BUILD_DIR:-build}
 chat_build "$build_dir" || exit 1
 bin=$build_dir/examples
