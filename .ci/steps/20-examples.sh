@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/chat.sh
 
-for tool in python3:python3 nc:netcat-openbsd socat:socat; do
+for tool in python3:python3 nc:netcat-openbsd socat:socat script:bsdutils; do
     command -v "${tool%%:*}" >/dev/null ||
         { echo "FAIL - this check needs ${tool%%:*} (apt-get install ${tool#*:})"; exit 1; }
 done
@@ -104,6 +104,13 @@ talk() {
     timeout 20 "$@" <"$input" >"$out" 2>&1
     echo "exit $?" >>"$out"
 }
+# on_terminal OUT CMD...: runs CMD with a terminal for its input (script(1)), on which 你好 and
+# then end of input are typed; what the terminal showed goes to OUT.
+on_terminal() {
+    local out=$1
+    shift
+    printf '你好\n\004' | timeout 10 script -qec "$*" /dev/null | tr -d '\r' >"$out"
+}
 # want FILE...: what talk should have written: FILE's lines, then "exit 0".
 want() {
     cat "$@"
@@ -141,6 +148,8 @@ fi
 if serve tcp-echo tcp /dev/null "$bin/tcp_chat_server" --echo --port PORT; then
     talk "$work/out" "$chat_in" "$bin/tcp_chat_client" --port "$PORT"
     same "tcp --echo: every line comes back" <(want "$echo_out") "$work/out"
+    on_terminal "$work/out" "$bin/tcp_chat_client" --port "$PORT"
+    has "tcp: the client prompts >> when its input is a terminal" "$work/out" '^>><< 你好$'
 
     # Two clients at once: the second is served while the first is still connected.
     connect_and_wait first "$PORT" first
@@ -163,6 +172,8 @@ fi
 if serve udp-echo udp /dev/null "$bin/udp_chat_server" --echo --port PORT; then
     talk "$work/out" "$chat_in" "$bin/udp_chat_client" --port "$PORT"
     same "udp --echo: every line comes back" <(want <(sed "s/^/(127.0.0.1, $PORT) << /" "$chat_in")) "$work/out"
+    on_terminal "$work/out" "$bin/udp_chat_client" --port "$PORT"
+    has "udp: the client prompts >> when its input is a terminal" "$work/out" "^>>$peer << 你好\$"
     stopped udp-echo "$PID" INT
 fi
 
