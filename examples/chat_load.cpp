@@ -6,11 +6,12 @@
 // never its own. Prints a summary with deliveries per second; exits 1 on any
 // loss, duplicate, corruption or timeout.
 //
-//   chat_load [--host H] [--port P] [--connections N] [--lines M] [--timeout S] [--slow-reader]
+//   chat_load [--host H] [--port P] [--connections N] [--lines M] [--window K] [--timeout S] [--slow-reader]
 #include <sockit/sockit.hpp>
 
 #include "chat_args.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -30,6 +31,7 @@ struct Options {
     std::uint16_t port = 7777;
     std::size_t connections = 100;
     std::size_t lines = 10;
+    std::size_t window = 100; // lines per connection in flight at once
     double timeout_s = 120;
     bool slow_reader = false;
 };
@@ -61,13 +63,40 @@ public:
         auto t0 = Clock::now();
         connect_all();
         auto t1 = Clock::now();
-        for (std::size_t i = 0; i < conns_.size(); ++i) {
-            Conn& c = conns_[i];
-            c.seen.assign(o_.connections * o_.lines, false);
-            for (std::size_t seq = 0; seq < o_.lines; ++seq) c.out += std::to_string(i) + ' ' + std::to_string(seq) + '\n';
-            poller_.modify(c.stream, Interest::both, i);
+        for (Conn& c : conns_) c.seen.assign(o_.connections * o_.lines, false);
+        // Lines go out in rounds of --window per connection; a round starts when every
+        // connection has received all lines of the rounds before (the room's queues
+        // are bounded, so an unpaced burst would measure the bound, not the room).
+        for (std::size_t first = 0; first < o_.lines; first += o_.window) {
+            std::size_t end = std::min(o_.lines, first + o_.window);
+            for (std::size_t i = 0; i < conns_.size(); ++i) {
+                Conn& c = conns_[i];
+                c.out.clear();
+                c.sent = 0;
+                for (std::size_t seq = first; seq < end; ++seq)
+                    c.out += std::to_string(i) + ' ' + std::to_string(seq) + '\n';
+                poller_.modify(c.stream, Interest::both, i);
+            }
+            relay_round((o_.connections - 1) * end);
         }
-        const std::size_t expected = (o_.connections - 1) * o_.lines; // per connection
+        auto t2 = Clock::now();
+
+        std::size_t deliveries = (o_.connections - 1) * o_.lines * conns_.size();
+        double connect_s = std::chrono::duration<double>(t1 - t0).count();
+        double relay_s = std::chrono::duration<double>(t2 - t1).count();
+        std::cout << "chat_load: " << conns_.size() << " connections (" << poller_.backend() << "), " << o_.lines
+                  << " lines each: all " << deliveries << " deliveries arrived exactly once\n"
+                  << "  connect + welcome: " << connect_s << " s\n"
+                  << "  relay: " << relay_s << " s, " << static_cast<double>(deliveries) / relay_s
+                  << " messages/s delivered, " << static_cast<double>(conns_.size() * o_.lines) / relay_s
+                  << " lines/s sent\n";
+        if (o_.slow_reader) check_dropped(slow);
+        return 0;
+    }
+
+private:
+    /// Sends the queued lines and receives until every connection has `expected` lines.
+    void relay_round(std::size_t expected) {
         std::size_t done = 0;
         while (done < conns_.size()) {
             poll_round([&](std::size_t i, const sockit::PollEvent& ev) {
@@ -82,22 +111,8 @@ public:
                 }
             });
         }
-        auto t2 = Clock::now();
-
-        std::size_t deliveries = expected * conns_.size();
-        double connect_s = std::chrono::duration<double>(t1 - t0).count();
-        double relay_s = std::chrono::duration<double>(t2 - t1).count();
-        std::cout << "chat_load: " << conns_.size() << " connections (" << poller_.backend() << "), " << o_.lines
-                  << " lines each: all " << deliveries << " deliveries arrived exactly once\n"
-                  << "  connect + welcome: " << connect_s << " s\n"
-                  << "  relay: " << relay_s << " s, " << static_cast<double>(deliveries) / relay_s
-                  << " messages/s delivered, " << static_cast<double>(conns_.size() * o_.lines) / relay_s
-                  << " lines/s sent\n";
-        if (o_.slow_reader) check_dropped(slow);
-        return 0;
     }
 
-private:
     const Options& o_;
     sockit::Poller poller_;
     std::vector<Conn> conns_;
@@ -137,6 +152,7 @@ private:
             for (; next < conns_.size() && connecting < max_connecting; ++next, ++connecting) {
                 sockit::Socket s(to.family(), sockit::SocketType::stream);
                 s.set_blocking(false);
+                s.set_option(sockit::NoDelay(true));
                 std::error_code ec;
                 s.connect(to, ec);
                 if (ec && ec != std::errc::operation_in_progress) fail("connect " + to.to_string() + ": " + ec.message());
@@ -258,11 +274,14 @@ private:
 };
 
 constexpr const char* usage =
-    "usage: chat_load [--host H] [--port P] [--connections N] [--lines M] [--timeout S] [--slow-reader]\n"
-    "  Load and check a chat_room: N connections (default 100) each send M lines (default 10);\n"
-    "  every connection must receive every other one's lines exactly once. --timeout bounds the\n"
-    "  run (default 120 s). --slow-reader adds a connection that never reads, which the room must\n"
-    "  disconnect without holding the others back. Defaults: --host 127.0.0.1 --port 7777.\n";
+    "usage: chat_load [--host H] [--port P] [--connections N] [--lines M] [--window K] [--timeout S]\n"
+    "                 [--slow-reader]\n"
+    "  Load and check a chat_room: N connections (default 100) each send M lines (default 10),\n"
+    "  K at a time (default 100: each connection sends its next K lines once every connection\n"
+    "  has received all earlier ones); every connection must receive every other one's lines\n"
+    "  exactly once. --timeout bounds the run (default 120 s). --slow-reader adds a connection\n"
+    "  that never reads, which the room must disconnect without holding the others back.\n"
+    "  Defaults: --host 127.0.0.1 --port 7777.\n";
 
 Options parse(int argc, char** argv) {
     Options o;
@@ -277,6 +296,8 @@ Options parse(int argc, char** argv) {
                 o.connections = chat_args::positive(name, value);
             else if (name == "--lines")
                 o.lines = chat_args::positive(name, value);
+            else if (name == "--window")
+                o.window = chat_args::positive(name, value);
             else if (name == "--timeout")
                 o.timeout_s = static_cast<double>(chat_args::positive(name, value));
             else

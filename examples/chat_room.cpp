@@ -162,6 +162,7 @@ private:
     void join(sockit::TcpStream stream, std::string name) {
         std::error_code ec;
         stream.set_blocking(false, ec);
+        if (!ec) stream.set_no_delay(true, ec); // lines are small: send them now, not after an ACK
         std::string welcome = "* welcome " + name + "\n";
         // A new socket's send buffer is empty: the short greeting goes out whole.
         if (!ec && stream.send(welcome, ec) != welcome.size() && !ec) ec = sockit::Errc::end_of_stream;

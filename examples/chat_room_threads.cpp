@@ -45,7 +45,8 @@ public:
         m->stream = std::move(stream);
         m->name = std::move(name);
         std::error_code ec;
-        m->stream.send_all("* welcome " + m->name + "\n", ec);
+        m->stream.set_no_delay(true, ec); // as chat_room: small lines go out at once
+        if (!ec) m->stream.send_all("* welcome " + m->name + "\n", ec);
         if (ec) return;
         std::lock_guard<std::mutex> lock(mutex_);
         members_.push_back(m);
