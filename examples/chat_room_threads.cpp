@@ -39,18 +39,22 @@ class Room {
 public:
     explicit Room(bool quiet) : quiet_(quiet) {}
 
-    /// Adds a member and serves it on a new thread.
+    /// Adds a member and serves it on a new thread. The member is in the room before its
+    /// welcome line goes out, and lines to it wait for the welcome (its send mutex).
     void join(sockit::TcpStream stream, std::string name) {
         auto m = std::make_shared<Member>();
         m->stream = std::move(stream);
         m->name = std::move(name);
+        std::unique_lock<std::mutex> sending(m->send_mutex);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            members_.push_back(m);
+            threads_.emplace_back([this, m] { serve(m); });
+        }
         std::error_code ec;
         m->stream.set_no_delay(true, ec); // as chat_room: small lines go out at once
         if (!ec) m->stream.send_all("* welcome " + m->name + "\n", ec);
-        if (ec) return;
-        std::lock_guard<std::mutex> lock(mutex_);
-        members_.push_back(m);
-        threads_.emplace_back([this, m] { serve(m); });
+        if (ec) m->stream.shutdown(sockit::Shutdown::both, ec); // its thread sees the end and leaves
     }
 
     /// Shuts every member's socket down (their threads' recv returns 0) and joins the threads.
