@@ -43,13 +43,15 @@ for _ in $(seq 100); do
 done
 [[ -n $port ]] || { cat "$out"; echo "FAIL: chat_room did not report its port within 10 s"; exit 1; }
 
-kib() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$room_pid/status"; }
+# Memory from /proc (Linux); 0 where there is no /proc.
+kib() { sed -n "s/^$1:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$room_pid/status" 2>/dev/null || echo 0; }
 rss_before=$(kib VmRSS)
 
 status=0
 "$load_bin" --port "$port" --connections "$connections" "${load_args[@]}" || status=$?
 
 peak=$(kib VmHWM)
+[[ -n $peak && -n $rss_before && $peak -gt 0 ]] &&
 echo "chat_room memory: VmRSS ${rss_before} KiB before, peak VmHWM ${peak} KiB with $connections connections:" \
      "$(( (peak - rss_before) * 1024 / connections )) bytes per connection (user space; kernel socket buffers not included)"
 

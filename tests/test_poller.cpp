@@ -170,8 +170,7 @@ TEST_CASE("Poller::remove clears the removed socket's events from the last wait"
 TEST_CASE("Poller reports more ready sockets than max_events over several waits", "[poller]") {
     FdLeakCheck leaks;
     Poller poller(2);
-    REQUIRE(poller.max_events() >= 2);
-    REQUIRE(poller.max_events() < 6);
+    REQUIRE(poller.max_events() == 2);
     std::vector<std::pair<sockit::TcpStream, sockit::TcpStream>> pairs;
     for (std::uint64_t i = 0; i < 6; ++i) {
         pairs.push_back(sockit_test::tcp_pair());

@@ -316,9 +316,10 @@ private:
     std::size_t count_ = 0;
     std::size_t registered_ = 0;
 
-    // Room for the waker's event besides `max_events` (at least one) of the caller's.
+    // The backend reports at most as many descriptors as events_ holds (the waker's
+    // readiness, when reported, takes one of those places and is not returned).
     Poller(std::size_t max_events, Unopened)
-        : backend_((max_events == 0 ? 1 : max_events) + 1), events_((max_events == 0 ? 1 : max_events) + 1) {}
+        : backend_(max_events == 0 ? 1 : max_events), events_(max_events == 0 ? 1 : max_events) {}
 
     void open(std::error_code& ec) noexcept {
         backend_.open(ec);
