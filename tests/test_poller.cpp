@@ -241,6 +241,13 @@ TEST_CASE("Non-blocking connect completes on writability with pending_error", "[
         auto accepted = server.accept();
         char buf[4];
         CHECK(accepted.first.recv(buf, sizeof buf) == 2);
+
+        // Errors on the stream name the address the non-blocking connect went to.
+        accepted.first.set_option(sockit::Linger(true, 0s)); // close resets the connection
+        accepted.first.close();
+        poller.modify(stream, Interest::readable, 5);
+        REQUIRE(poller.wait(2s).size() == 1); // the reset arrived
+        CHECK_THROWS_WITH(stream.send_all("after the reset"), contains("send_all " + to.to_string()));
     }
     SECTION("to a closed port: refused, through the error code only") {
         sockit::Address closed = to;
