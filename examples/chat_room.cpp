@@ -43,12 +43,12 @@ constexpr std::size_t read_size = 64 * 1024;
 constexpr std::size_t write_size = 64 * 1024;
 constexpr std::size_t max_round_input = 256 * 1024; // bytes read per round, at most
 
-/// One relayed line, kept until every client that was in the room has been sent it.
+/// One relayed line, kept until no client's position is at or before it.
 struct Message {
-    std::string text;        // "<sender>: <line>\n"
-    std::uint64_t sender;    // the sending client's id
-    std::uint64_t start;     // position of the first byte in the room's byte stream
-    std::size_t recipients;  // clients that still have to be sent it
+    std::string text;     // "<sender>: <line>\n"
+    std::uint64_t sender; // the sending client's id
+    std::uint64_t start;  // position of the first byte in the room's byte stream
+    std::size_t waiting;  // clients whose next message is this one
 };
 
 struct Client {
@@ -73,10 +73,10 @@ public:
     std::size_t clients() const { return count_; }
 
     /// One round of the loop: wait, handle every event, send what the round produced.
-    /// Returns false once `wake` was seen with `stop` set.
+    /// Returns false once `stop` is set (the signal handler also wakes the wait).
     bool run_once(const volatile std::sig_atomic_t& stop) {
         sockit::PollEvents events = poller_.wait(std::nullopt);
-        if (events.woken() && stop != 0) return false;
+        if (stop != 0) return false; // wake() only ends the wait; the flag says why
         round_input_ = 0;
         for (const sockit::PollEvent& ev : events) {
             if (ev.tag == listener_tag) {
@@ -116,17 +116,21 @@ private:
     std::deque<Message> log_;
     std::uint64_t first_seq_ = 0;  // sequence number of log_.front()
     std::uint64_t end_bytes_ = 0;  // bytes ever appended to the log
+    std::size_t waiting_at_end_ = 0; // clients that have been sent everything
     std::string scratch_;
 
     std::uint64_t end_seq() const { return first_seq_ + log_.size(); }
     Message& at(std::uint64_t seq) { return log_[static_cast<std::size_t>(seq - first_seq_)]; }
 
-    /// After trim, a client may still point at its own lines that were dropped from the log.
-    void skip_trimmed(Client& c) const {
-        if (c.next < first_seq_) {
-            c.next = first_seq_;
-            c.offset = 0;
-        }
+    /// The count of clients positioned at `seq` (end_seq(): caught up).
+    std::size_t& waiting(std::uint64_t seq) { return seq == end_seq() ? waiting_at_end_ : at(seq).waiting; }
+
+    /// Moves `c`'s position to `seq`, keeping the counts that `trim` relies on.
+    void move_to(Client& c, std::uint64_t seq) {
+        if (seq == c.next) return;
+        --waiting(c.next);
+        ++waiting(seq);
+        c.next = seq;
     }
 
     Client* client(std::uint64_t tag) {
@@ -186,6 +190,7 @@ private:
             free_.push_back(slot);
             return;
         }
+        ++waiting_at_end_;
         log("+ " + c->name + " joined (" + std::to_string(count_ + 1) + " here)");
         slots_[slot] = std::move(c);
         ++count_;
@@ -194,10 +199,7 @@ private:
     void leave(std::size_t slot, const std::string& why) {
         Client& c = *slots_[slot];
         log("- " + c.name + " left (" + why + ")");
-        skip_trimmed(c);
-        for (std::uint64_t seq = c.next; seq < end_seq(); ++seq) {
-            if (at(seq).sender != c.id) --at(seq).recipients;
-        }
+        --waiting(c.next);
         poller_.remove(c.stream);
         slots_[slot].reset(); // closes the socket
         free_.push_back(slot);
@@ -247,13 +249,13 @@ private:
         text.append(from.name).append(": ").append(line).push_back('\n');
         std::uint64_t start = end_bytes_;
         end_bytes_ += text.size();
-        log_.push_back(Message{std::move(text), from.id, start, count_ - 1});
+        log_.push_back(Message{std::move(text), from.id, start, waiting_at_end_}); // caught-up clients wait for it
+        waiting_at_end_ = 0;
         appended_ = true;
     }
 
     /// Sends `c` what it has not had yet, up to what its socket takes.
     void flush(std::size_t slot, Client& c) {
-        skip_trimmed(c);
         for (;;) {
             scratch_.clear();
             std::size_t offset = c.offset;
@@ -277,7 +279,7 @@ private:
                 return;
             }
         }
-        c.next = end_seq(); // only its own lines may be left
+        move_to(c, end_seq()); // only its own lines may be left
         c.offset = 0;
         if (c.write_blocked) {
             c.write_blocked = false;
@@ -287,22 +289,23 @@ private:
 
     /// Moves `c`'s position past `n` sent bytes (and past its own lines).
     void advance(Client& c, std::size_t n) {
-        for (; c.next < end_seq(); ++c.next) {
-            Message& m = at(c.next);
+        std::uint64_t next = c.next;
+        for (; next < end_seq(); ++next) {
+            const Message& m = at(next);
             if (m.sender == c.id) continue;
             std::size_t left = m.text.size() - c.offset;
             if (n < left) {
                 c.offset += n;
-                return;
+                break;
             }
             n -= left;
             c.offset = 0;
-            --m.recipients;
             if (n == 0) {
-                ++c.next;
-                return;
+                ++next;
+                break;
             }
         }
+        move_to(c, next);
     }
 
     /// Disconnects write-blocked clients that fell more than --max-queue bytes behind.
@@ -311,7 +314,6 @@ private:
         for (std::size_t slot : blocked_) {
             Client* c = client(slot);
             if (c == nullptr || !c->write_blocked) continue;
-            skip_trimmed(*c);
             std::uint64_t position = c->next < end_seq() ? at(c->next).start + c->offset : end_bytes_;
             if (end_bytes_ - position > options_.max_queue) {
                 leave(slot, "too slow: more than " + std::to_string(options_.max_queue) + " bytes behind");
@@ -322,9 +324,9 @@ private:
         blocked_.resize(kept);
     }
 
-    /// Forgets the lines every client has been sent.
+    /// Forgets the lines no client needs any more: those before every client's position.
     void trim() {
-        while (!log_.empty() && log_.front().recipients == 0) {
+        while (!log_.empty() && log_.front().waiting == 0) {
             log_.pop_front();
             ++first_seq_;
         }
