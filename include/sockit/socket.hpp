@@ -264,7 +264,8 @@ public:
             }
             ec = pending_error();
         }
-        if (!ec) peer_ = address;
+        // In-progress (non-blocking) connects remember the peer too, for later messages.
+        if (!ec || detail::is_in_progress(ec)) peer_ = address;
     }
     /// Connects to `address`. @throws ConnectionRefused, TimeoutError, or Error naming the address.
     void connect(const Address& address) {

@@ -6,6 +6,7 @@
 #include "sockit/buffer.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
+#include "sockit/poller.hpp"
 #include "sockit/socket.hpp"
 #include "sockit/stream.hpp"
 #include "sockit/tcp.hpp"

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+// Poller's portable backend: poll(2) over an array of every registered descriptor.
+#pragma once
+
+#include <cerrno>
+#include <cstddef>
+#include <new>
+#include <system_error>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+
+#include "sockit/detail/ops.hpp"
+#include "sockit/detail/poller_common.hpp"
+
+namespace sockit {
+namespace detail {
+
+/// poll(2) behind the backend interface Poller uses. Each wait scans every registered
+/// descriptor; when more are ready than fit, the next wait starts where this one stopped.
+class PollBackend {
+public:
+    static constexpr const char* name = "poll";
+
+    /// A closed backend that reports at most `capacity` descriptors per wait.
+    explicit PollBackend(std::size_t capacity) : ready_(capacity == 0 ? 1 : capacity) {}
+
+    void open(std::error_code& ec) noexcept { ec.clear(); }
+    void close() noexcept {
+        fds_.clear();
+        handles_.clear();
+        position_.clear();
+    }
+
+    void add(native_handle_type fd, unsigned interest, std::error_code& ec) noexcept {
+        if (fd < 0) {
+            ec = {EBADF, std::generic_category()};
+            return;
+        }
+        ops::check(::fcntl(fd, F_GETFD, 0), ec); // the same EBADF epoll_ctl gives for a closed descriptor
+        if (ec) return;
+        if (find(fd) >= 0) {
+            ec = {EEXIST, std::generic_category()};
+            return;
+        }
+        try {
+            if (position_.size() <= static_cast<std::size_t>(fd)) position_.resize(static_cast<std::size_t>(fd) + 1, -1);
+            fds_.push_back(::pollfd{fd, events(interest), 0});
+            handles_.push_back(fd);
+        } catch (const std::bad_alloc&) {
+            if (handles_.size() < fds_.size()) fds_.pop_back();
+            ec = {ENOMEM, std::generic_category()};
+            return;
+        }
+        position_[static_cast<std::size_t>(fd)] = static_cast<int>(fds_.size() - 1);
+    }
+
+    void modify(native_handle_type fd, unsigned interest, std::error_code& ec) noexcept {
+        int at = find(fd);
+        ec.clear();
+        if (at < 0)
+            ec = {ENOENT, std::generic_category()};
+        else if (fds_[static_cast<std::size_t>(at)].fd < 0)
+            ec = {EBADF, std::generic_category()}; // closed while registered
+        else
+            fds_[static_cast<std::size_t>(at)].events = events(interest);
+    }
+
+    void remove(native_handle_type fd, std::error_code& ec) noexcept {
+        int at = find(fd);
+        ec.clear();
+        if (at < 0) {
+            ec = {ENOENT, std::generic_category()};
+            return;
+        }
+        auto i = static_cast<std::size_t>(at);
+        std::size_t last = fds_.size() - 1;
+        if (i != last) {
+            fds_[i] = fds_[last];
+            handles_[i] = handles_[last];
+            position_[static_cast<std::size_t>(handles_[i])] = at;
+        }
+        fds_.pop_back();
+        handles_.pop_back();
+        position_[static_cast<std::size_t>(fd)] = -1;
+        if (start_ >= fds_.size()) start_ = 0;
+    }
+
+    /// Waits up to `timeout_ms` (negative: forever); returns how many descriptors are ready.
+    std::size_t wait(int timeout_ms, std::error_code& ec) noexcept {
+        int n = ops::check(::poll(fds_.data(), static_cast<::nfds_t>(fds_.size()), timeout_ms), ec);
+        std::size_t count = 0;
+        if (n <= 0) return 0;
+        std::size_t total = fds_.size();
+        for (std::size_t k = 0; k < total; ++k) {
+            std::size_t i = (start_ + k) % total;
+            ::pollfd& p = fds_[i];
+            if (p.revents == 0) continue;
+            if ((p.revents & POLLNVAL) != 0) {
+                // Closed while registered: stop polling it, as epoll forgets a closed descriptor.
+                p.fd = -1;
+                continue;
+            }
+            if (count == ready_.size()) {
+                start_ = i; // the rest are reported first next time
+                return count;
+            }
+            ready_[count++] = {p.fd, flags(p.revents)};
+        }
+        return count;
+    }
+
+    /// The `i`-th descriptor the last `wait` found ready.
+    ReadyHandle ready_at(std::size_t i) const noexcept { return ready_[i]; }
+
+private:
+    std::vector<::pollfd> fds_;          // what poll(2) sees; fd is -1 once found closed
+    std::vector<native_handle_type> handles_; // the registered descriptor of each fds_ entry
+    std::vector<int> position_;          // descriptor -> index in fds_, or -1
+    std::vector<ReadyHandle> ready_;
+    std::size_t start_ = 0;
+
+    int find(native_handle_type fd) const noexcept {
+        if (fd < 0 || static_cast<std::size_t>(fd) >= position_.size()) return -1;
+        return position_[static_cast<std::size_t>(fd)];
+    }
+    static short events(unsigned interest) noexcept {
+        return static_cast<short>(((interest & ready::readable) != 0 ? POLLIN : 0) |
+                                  ((interest & ready::writable) != 0 ? POLLOUT : 0));
+    }
+    static unsigned flags(short revents) noexcept {
+        unsigned f = 0;
+        if ((revents & (POLLIN | POLLPRI)) != 0) f |= ready::readable;
+        if ((revents & POLLOUT) != 0) f |= ready::writable;
+        if ((revents & POLLHUP) != 0) f |= ready::hangup;
+        if ((revents & POLLERR) != 0) f |= ready::error;
+        return f;
+    }
+};
+
+} // namespace detail
+} // namespace sockit

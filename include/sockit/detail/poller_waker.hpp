@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+// The descriptor that wakes a Poller from another thread or a signal handler:
+// an eventfd on Linux, a non-blocking self-pipe elsewhere (or with SOCKIT_POLLER_USE_POLL).
+#pragma once
+
+#include <cerrno>
+#include <cstdint>
+#include <system_error>
+#include <utility>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#if defined(__linux__) && !defined(SOCKIT_POLLER_USE_POLL)
+#include <sys/eventfd.h>
+#define SOCKIT_DETAIL_WAKER_EVENTFD 1
+#endif
+
+#include "sockit/detail/ops.hpp"
+
+namespace sockit {
+namespace detail {
+
+/// A readable descriptor that `wake` makes ready and `drain` makes quiet again.
+/// `wake` is one write(2): safe from any thread and from a signal handler.
+class Waker {
+public:
+    Waker() noexcept = default;
+    Waker(Waker&& other) noexcept
+        : read_(std::exchange(other.read_, invalid_handle)), write_(std::exchange(other.write_, invalid_handle)) {}
+    Waker& operator=(Waker&& other) noexcept {
+        if (this != &other) {
+            close();
+            read_ = std::exchange(other.read_, invalid_handle);
+            write_ = std::exchange(other.write_, invalid_handle);
+        }
+        return *this;
+    }
+    Waker(const Waker&) = delete;
+    Waker& operator=(const Waker&) = delete;
+    ~Waker() { close(); }
+
+#ifdef SOCKIT_DETAIL_WAKER_EVENTFD
+    void open(std::error_code& ec) noexcept {
+        read_ = write_ = ops::check(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), ec);
+        if (ec) read_ = write_ = invalid_handle;
+    }
+    void wake(std::error_code& ec) const noexcept {
+        std::uint64_t one = 1;
+        write_all(&one, sizeof one, ec);
+    }
+    void drain() const noexcept {
+        std::uint64_t count = 0;
+        while (::read(read_, &count, sizeof count) < 0 && errno == EINTR) {}
+    }
+#else
+    void open(std::error_code& ec) noexcept {
+        int fds[2];
+        ops::check(::pipe(fds), ec);
+        if (ec) return;
+        read_ = fds[0];
+        write_ = fds[1];
+        for (int fd : fds) {
+            ops::check(::fcntl(fd, F_SETFD, FD_CLOEXEC), ec);
+            if (!ec) ops::set_nonblocking(fd, true, ec);
+            if (ec) {
+                close();
+                return;
+            }
+        }
+    }
+    void wake(std::error_code& ec) const noexcept {
+        char one = 1;
+        write_all(&one, 1, ec);
+    }
+    void drain() const noexcept {
+        char buf[64];
+        for (;;) {
+            auto n = ::read(read_, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < static_cast<::ssize_t>(sizeof buf)) return;
+        }
+    }
+#endif
+
+    native_handle_type read_handle() const noexcept { return read_; }
+
+    void close() noexcept {
+        if (write_ != invalid_handle && write_ != read_) ::close(write_);
+        if (read_ != invalid_handle) ::close(read_);
+        read_ = write_ = invalid_handle;
+    }
+
+private:
+    native_handle_type read_ = invalid_handle;
+    native_handle_type write_ = invalid_handle;
+
+    /// Writes the wake-up token; a full pipe or counter means a wake-up is already pending.
+    void write_all(const void* data, std::size_t size, std::error_code& ec) const noexcept {
+        for (;;) {
+            ops::check(::write(write_, data, size), ec);
+            if (ec.value() == EINTR) continue;
+            if (is_would_block(ec)) ec.clear();
+            return;
+        }
+    }
+};
+
+} // namespace detail
+} // namespace sockit

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: MIT
+// Poller and non-blocking use over loopback. Built twice: with the default backend
+// (epoll on Linux) and with SOCKIT_POLLER_USE_POLL (poll(2) and a self-pipe).
+#include "support.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using sockit::Interest;
+using sockit::PollEvent;
+using sockit::Poller;
+using sockit_test::contains;
+using sockit_test::FdLeakCheck;
+using sockit_test::JoinedThread;
+
+namespace {
+
+/// The event of `tag` in `events`, or nullptr.
+const PollEvent* find(const sockit::PollEvents& events, std::uint64_t tag) {
+    for (const PollEvent& ev : events)
+        if (ev.tag == tag) return &ev;
+    return nullptr;
+}
+
+bool would_block(const std::error_code& ec) {
+    return ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again;
+}
+
+} // namespace
+
+TEST_CASE("Poller reports readable sockets with their tags", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+#ifdef SOCKIT_POLLER_USE_POLL
+    CHECK(std::string(Poller::backend()) == "poll");
+#elif defined(__linux__)
+    CHECK(std::string(Poller::backend()) == "epoll");
+#endif
+    auto [a, b] = sockit_test::tcp_pair();
+    auto [c, d] = sockit_test::tcp_pair();
+    poller.add(b, Interest::readable, 11);
+    poller.add(d, Interest::readable, 22);
+    CHECK(poller.size() == 2);
+    CHECK(poller.contains(b.native_handle()));
+
+    SECTION("nothing ready: the timeout expires") {
+        auto waited = sockit_test::elapsed([&] { CHECK(poller.wait(50ms).empty()); });
+        CHECK(waited >= 50ms);
+        CHECK(poller.wait(0ms).empty());
+    }
+    SECTION("data makes one socket readable, and it stays so until read (level-triggered)") {
+        a.send_all("hello");
+        for (int round = 0; round < 2; ++round) {
+            auto events = poller.wait(2s);
+            REQUIRE(events.size() == 1);
+            CHECK(events[0].tag == 11);
+            CHECK(events[0].handle == b.native_handle());
+            CHECK(events[0].readable);
+            CHECK_FALSE(events[0].writable);
+            CHECK_FALSE(events[0].error);
+        }
+        char buf[16];
+        CHECK(b.recv(buf, sizeof buf) == 5);
+        CHECK(poller.wait(0ms).empty());
+    }
+    SECTION("the peer closing makes the socket readable and recv returns 0") {
+        c.close();
+        auto events = poller.wait(2s);
+        REQUIRE(events.size() == 1);
+        CHECK(events[0].tag == 22);
+        CHECK(events[0].readable);
+        char buf[16];
+        CHECK(d.recv(buf, sizeof buf) == 0);
+    }
+    SECTION("modify changes interest and tag; remove stops the reports") {
+        poller.modify(b, Interest::readable | Interest::writable, 33);
+        auto events = poller.wait(2s);
+        REQUIRE(events.size() == 1);
+        CHECK(events[0].tag == 33);
+        CHECK(events[0].writable);
+        CHECK_FALSE(events[0].readable);
+        poller.modify(b, Interest::none, 33);
+        CHECK(poller.wait(0ms).empty());
+        a.send_all("x");
+        poller.remove(b);
+        CHECK_FALSE(poller.contains(b.native_handle()));
+        CHECK(poller.size() == 1);
+        CHECK(poller.wait(0ms).empty());
+    }
+}
+
+TEST_CASE("Poller rejects bad registrations with clear errors", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    auto [a, b] = sockit_test::tcp_pair();
+    poller.add(a, Interest::readable, 1);
+    std::error_code ec;
+
+    poller.add(a, Interest::readable, 2, ec);
+    CHECK(ec == std::errc::file_exists);
+    CHECK_THROWS_WITH(poller.add(a, Interest::readable, 2),
+                      contains("poller add fd " + std::to_string(a.native_handle()) + " (already registered)"));
+    poller.modify(b, Interest::readable, 2, ec);
+    CHECK(ec == std::errc::no_such_file_or_directory);
+    CHECK_THROWS_WITH(poller.remove(b), contains("poller remove fd " + std::to_string(b.native_handle()) +
+                                                 " (not registered)"));
+    poller.add(-1, Interest::readable, 3, ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    poller.wait(-1ms, ec);
+    CHECK(ec == std::errc::invalid_argument);
+    CHECK_THROWS_AS(poller.wait(-1ms), sockit::Error);
+    CHECK(poller.size() == 1);
+}
+
+TEST_CASE("Poller survives a socket closed while registered", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    auto [a, b] = sockit_test::tcp_pair();
+    int fd = b.native_handle();
+    poller.add(b, Interest::readable, 7);
+    a.send_all("pending");
+    b.close();
+    CHECK(poller.wait(20ms).empty()); // no report of the closed descriptor, no error
+    CHECK(poller.contains(fd));
+    std::error_code ec;
+    poller.modify(fd, Interest::readable, 7, ec);
+    CHECK(ec); // nothing to modify any more
+    poller.remove(fd, ec);
+    CHECK_FALSE(ec);
+    CHECK_FALSE(poller.contains(fd));
+
+    // The descriptor number is free again: a new socket that gets it registers normally.
+    auto [c, d] = sockit_test::tcp_pair();
+    poller.add(d, Interest::readable, 8);
+    c.send_all("x");
+    auto events = poller.wait(2s);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].tag == 8);
+}
+
+TEST_CASE("Poller::remove clears the removed socket's events from the last wait", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    auto [a, b] = sockit_test::tcp_pair();
+    auto [c, d] = sockit_test::tcp_pair();
+    poller.add(b, Interest::readable, 1);
+    poller.add(d, Interest::readable, 2);
+    a.send_all("x");
+    c.send_all("y");
+    sockit_test::Deadline deadline(2s);
+    std::size_t seen = 0;
+    while (seen < 2 && !deadline.expired()) seen = poller.wait(10ms).size();
+    REQUIRE(seen == 2);
+    auto events = poller.wait(0ms);
+    REQUIRE(events.size() == 2);
+    poller.remove(d);
+    const PollEvent* removed = find(events, 2);
+    REQUIRE(removed != nullptr);
+    CHECK_FALSE(removed->readable);
+    CHECK_FALSE(removed->writable);
+    const PollEvent* kept = find(events, 1);
+    REQUIRE(kept != nullptr);
+    CHECK(kept->readable);
+}
+
+TEST_CASE("Poller reports more ready sockets than max_events over several waits", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller(2);
+    REQUIRE(poller.max_events() == 2);
+    std::vector<std::pair<sockit::TcpStream, sockit::TcpStream>> pairs;
+    for (std::uint64_t i = 0; i < 6; ++i) {
+        pairs.push_back(sockit_test::tcp_pair());
+        pairs.back().first.send_all("x");
+        poller.add(pairs.back().second, Interest::readable, i);
+    }
+    std::set<std::uint64_t> seen;
+    sockit_test::Deadline deadline(2s);
+    while (seen.size() < 6 && !deadline.expired()) {
+        auto events = poller.wait(100ms);
+        CHECK(events.size() <= poller.max_events());
+        for (const PollEvent& ev : events) seen.insert(ev.tag); // still unread: level-triggered
+    }
+    CHECK(seen.size() == 6);
+}
+
+TEST_CASE("Poller::wake interrupts a wait from another thread", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    std::atomic<bool> returned{false};
+    bool woken = false;
+    {
+        JoinedThread waiter([&] {
+            auto events = poller.wait(10s);
+            woken = events.woken() && events.empty();
+            returned = true;
+        });
+        std::this_thread::sleep_for(50ms); // let it block (the wake works either way)
+        CHECK_FALSE(returned);
+        poller.wake();
+        sockit_test::Deadline deadline(2s);
+        while (!returned && !deadline.expired()) std::this_thread::yield();
+        CHECK(returned);
+    }
+    CHECK(woken);
+    // Several wakes before a wait make one woken wait; the next one times out.
+    poller.wake();
+    poller.wake();
+    CHECK(poller.wait(1s).woken());
+    auto later = poller.wait(20ms);
+    CHECK_FALSE(later.woken());
+}
+
+TEST_CASE("Non-blocking connect completes on writability with pending_error", "[poller][nonblocking]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    sockit::TcpServer server("127.0.0.1", 0);
+    sockit::Address to("127.0.0.1", server.port());
+
+    SECTION("to a listening port") {
+        sockit::Socket s(sockit::Family::v4, sockit::SocketType::stream);
+        s.set_blocking(false);
+        std::error_code ec;
+        s.connect(to, ec);
+        if (ec) {
+            CHECK(ec == std::errc::operation_in_progress);
+            poller.add(s, Interest::writable, 5);
+            auto events = poller.wait(2s);
+            REQUIRE(events.size() == 1);
+            CHECK(events[0].writable);
+            CHECK_FALSE(s.pending_error());
+        }
+        CHECK(s.peer_address() == to);
+        sockit::TcpStream stream(std::move(s));
+        CHECK_FALSE(stream.blocking());
+        CHECK(stream.send("hi", ec) == 2);
+        CHECK_FALSE(ec);
+        auto accepted = server.accept();
+        char buf[4];
+        CHECK(accepted.first.recv(buf, sizeof buf) == 2);
+
+        // Errors on the stream name the address the non-blocking connect went to.
+        accepted.first.set_option(sockit::Linger(true, 0s)); // close resets the connection
+        accepted.first.close();
+        poller.modify(stream, Interest::readable, 5);
+        REQUIRE(poller.wait(2s).size() == 1); // the reset arrived
+        CHECK_THROWS_WITH(stream.send_all("after the reset"), contains("send_all " + to.to_string()));
+    }
+    SECTION("to a closed port: refused, through the error code only") {
+        sockit::Address closed = to;
+        server.close();
+        sockit::Socket s(sockit::Family::v4, sockit::SocketType::stream);
+        s.set_blocking(false);
+        std::error_code ec;
+        s.connect(closed, ec);
+        if (ec == std::errc::operation_in_progress) {
+            poller.add(s, Interest::writable, 5);
+            auto events = poller.wait(2s);
+            REQUIRE(events.size() == 1);
+            CHECK((events[0].writable || events[0].error));
+            ec = s.pending_error();
+        }
+        CHECK(ec == std::errc::connection_refused);
+    }
+}
+
+TEST_CASE("Non-blocking accept takes every pending connection, then would-block", "[poller][nonblocking]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    sockit::TcpServer server("127.0.0.1", 0, sockit::ServerOptions{64});
+    server.set_blocking(false);
+    poller.add(server, Interest::readable, 0);
+    std::error_code ec;
+    auto none = server.accept(ec);
+    CHECK(would_block(ec));
+    CHECK_FALSE(none.first.is_open());
+
+    std::vector<sockit::TcpClient> clients;
+    for (int i = 0; i < 5; ++i) clients.emplace_back("127.0.0.1", server.port());
+    std::vector<sockit::TcpStream> accepted;
+    sockit_test::Deadline deadline(2s);
+    while (accepted.size() < clients.size() && !deadline.expired()) {
+        for (const PollEvent& ev : poller.wait(100ms)) {
+            REQUIRE(ev.tag == 0);
+            for (;;) {
+                auto conn = server.accept(ec);
+                if (ec) {
+                    CHECK(would_block(ec));
+                    break;
+                }
+                CHECK(conn.second.is_loopback());
+                accepted.push_back(std::move(conn.first));
+            }
+        }
+    }
+    CHECK(accepted.size() == clients.size());
+}
+
+TEST_CASE("Partial non-blocking sends: the caller keeps the rest and resumes on writability",
+          "[poller][nonblocking]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    auto [writer, reader] = sockit_test::tcp_pair();
+    writer.set_option(sockit::SendBufferSize(16 * 1024));
+    writer.set_blocking(false);
+    reader.set_blocking(false);
+    std::string data(1024 * 1024, '\0');
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + i % 26);
+
+    poller.add(writer, Interest::writable, 1);
+    poller.add(reader, Interest::readable, 2);
+    std::size_t sent = 0;
+    std::string received;
+    bool saw_would_block = false;
+    bool saw_partial = false;
+    std::error_code ec;
+    char buf[64 * 1024];
+    sockit_test::Deadline deadline(20s);
+    while (received.size() < data.size() && !deadline.expired()) {
+        for (const PollEvent& ev : poller.wait(1s)) {
+            if (ev.tag == 1 && ev.writable) {
+                std::size_t n = writer.send(data.data() + sent, data.size() - sent, ec);
+                if (ec) {
+                    REQUIRE(would_block(ec));
+                    saw_would_block = true;
+                    continue;
+                }
+                if (n < data.size() - sent) saw_partial = true;
+                sent += n;
+                if (sent == data.size()) poller.remove(writer);
+            } else if (ev.tag == 2 && ev.readable) {
+                // Read only a little per round, so that the writer fills its buffer.
+                std::size_t n = reader.recv(buf, sizeof buf, ec);
+                if (ec) {
+                    REQUIRE(would_block(ec));
+                    continue;
+                }
+                REQUIRE(n > 0);
+                received.append(buf, n);
+            }
+        }
+    }
+    CHECK(sent == data.size());
+    CHECK(saw_partial);
+    CHECK((saw_partial || saw_would_block));
+    CHECK(received == data);
+}
