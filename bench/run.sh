@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
-ensure_packages cmake g++ valgrind strace python3 libasio-dev
+ensure_packages cmake g++ catch2 valgrind strace python3 libasio-dev
 
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
