@@ -9,6 +9,7 @@
 #include <sockit/stream.hpp>
 #include <sockit/tcp.hpp>
 #include <sockit/udp.hpp>
+#include <sockit/unix.hpp>
 #include <sockit/version.hpp>
 
 namespace sockit_test {

@@ -248,18 +248,7 @@ public:
      * waiting for writability and reading SO_ERROR, never by calling connect again.
      */
     void connect(const Address& address, std::error_code& ec) noexcept {
-        detail::Deadline deadline;
-        if (timeout_ns_ > 0) deadline.start(timeout_ns_);
-        detail::ops::connect(fd_, address.native(), address.native_size(), ec);
-        if (timeout_ns_ > 0 && detail::is_in_progress(ec)) {
-            ec = make_error_code(Errc::timed_out); // SO_SNDTIMEO expired
-        } else if (detail::is_interrupted(ec)) {
-            // The connection goes on in the background: wait for it, never connect again.
-            while (!wait(detail::ops::poll_out, deadline, ec)) {
-                if (!detail::is_interrupted(ec)) return;
-            }
-            ec = pending_error();
-        }
+        connect_native(address.native(), address.native_size(), ec);
         if (!ec) peer_ = address;
     }
     /// Connects to `address`. @throws ConnectionRefused, TimeoutError, or Error naming the address.
@@ -724,6 +713,23 @@ protected:
 
     /// The peer this socket connected to or was accepted from (for messages); may be unspecified.
     const Address& known_peer() const noexcept { return peer_; }
+
+    /// `connect` to a system address of any family (Unix-domain sockets use it), with the
+    /// same timeout and EINTR handling.
+    void connect_native(const ::sockaddr* address, detail::socklen_type size, std::error_code& ec) noexcept {
+        detail::Deadline deadline;
+        if (timeout_ns_ > 0) deadline.start(timeout_ns_);
+        detail::ops::connect(fd_, address, size, ec);
+        if (timeout_ns_ > 0 && (detail::is_in_progress(ec) || detail::is_would_block_fast(ec))) {
+            ec = make_error_code(Errc::timed_out); // SO_SNDTIMEO expired (EAGAIN for a full Unix-domain backlog)
+        } else if (detail::is_interrupted(ec)) {
+            // The connection goes on in the background: wait for it, never connect again.
+            while (!wait(detail::ops::poll_out, deadline, ec)) {
+                if (!detail::is_interrupted(ec)) return;
+            }
+            ec = pending_error();
+        }
+    }
 
 private:
     native_handle_type fd_ = detail::invalid_handle;

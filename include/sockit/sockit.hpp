@@ -10,4 +10,5 @@
 #include "sockit/stream.hpp"
 #include "sockit/tcp.hpp"
 #include "sockit/udp.hpp"
+#include "sockit/unix.hpp"
 #include "sockit/version.hpp"
