@@ -184,6 +184,27 @@ public:
     /// Gives up ownership: returns the descriptor and leaves this object closed.
     native_handle_type release() noexcept { return std::exchange(fd_, detail::invalid_handle); }
 
+    /// A second, close-on-exec descriptor for the same socket (F_DUPFD_CLOEXEC), with the same
+    /// timeout: options, blocking mode and kernel timeouts are shared by the two.
+    Socket dup(std::error_code& ec) const noexcept {
+        Socket s;
+        s.fd_ = detail::ops::dup(fd_, ec);
+        if (ec) {
+            s.fd_ = detail::invalid_handle;
+            return s;
+        }
+        s.timeout_ns_ = timeout_ns_;
+        s.peer_ = peer_;
+        return s;
+    }
+    /// A second, close-on-exec descriptor for the same socket. @throws Error (e.g. out of descriptors).
+    Socket dup() const {
+        std::error_code ec;
+        Socket s = dup(ec);
+        if (ec) detail::throw_at(ec, "dup", peer_);
+        return s;
+    }
+
     /// Closes the descriptor; calling it again does nothing.
     void close(std::error_code& ec) noexcept {
         ec.clear();

@@ -195,6 +195,11 @@ inline std::int64_t coarse_now_ns() noexcept {
     return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+/// fcntl(F_DUPFD_CLOEXEC): a close-on-exec duplicate of `fd`.
+inline native_handle_type dup(native_handle_type fd, std::error_code& ec) noexcept {
+    return check(::fcntl(fd, F_DUPFD_CLOEXEC, 0), ec);
+}
+
 /// Reads the close-on-exec flag (for tests and diagnostics).
 inline bool close_on_exec(native_handle_type fd, std::error_code& ec) noexcept {
     int flags = check(::fcntl(fd, F_GETFD, 0), ec);
