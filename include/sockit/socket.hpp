@@ -2,15 +2,18 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <initializer_list>
 #include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include "sockit/address.hpp"
@@ -86,9 +89,10 @@ struct Deadline {
         started = true;
         at_ns = ops::coarse_now_ns() + timeout_ns;
     }
-    /// Nanoseconds left (at least 1), or 0 if the deadline has passed.
+    /// Nanoseconds left, or 0 if the deadline has passed. Both readings of the coarse clock
+    /// may lag by up to one tick, so one tick is added: the call never ends early.
     std::int64_t left() const noexcept {
-        std::int64_t ns = at_ns - ops::coarse_now_ns();
+        std::int64_t ns = at_ns + ops::coarse_resolution_ns() - ops::coarse_now_ns();
         return ns > 0 ? ns : 0;
     }
 };
@@ -661,26 +665,37 @@ public:
     /// False only in non-blocking mode (timeout zero), as Python's `getblocking`.
     bool blocking() const noexcept { return timeout_ns_ != 0; }
 
-    /// Sets the timeout of every blocking call; zero means non-blocking; negative is an error.
+    /// Sets the timeout of every blocking call; zero means non-blocking; negative (or NaN) is an error.
     template <class Rep, class Period>
     void set_timeout(std::chrono::duration<Rep, Period> timeout, std::error_code& ec) noexcept {
-        if (timeout < timeout.zero()) {
+        bool nan = false;
+        if constexpr (std::is_floating_point<Rep>::value) nan = std::isnan(timeout.count());
+        if (nan || timeout < timeout.zero()) {
             ec = make_error_code(Errc::invalid_argument);
             return;
         }
         using Ns = std::chrono::duration<long double, std::nano>;
-        long double ns = std::chrono::duration_cast<Ns>(timeout).count();
+        // A floating-point timeout is scaled in double precision (as CPython does), so that
+        // 0.1 s is 100000000 ns and not one more from the representation error of 0.1.
+        using DoubleNs = std::chrono::duration<double, std::nano>;
+        long double ns = std::is_floating_point<Rep>::value
+                             ? static_cast<long double>(std::chrono::duration_cast<DoubleNs>(timeout).count())
+                             : std::chrono::duration_cast<Ns>(timeout).count();
         constexpr auto max = static_cast<long double>(std::numeric_limits<std::int64_t>::max() / 2);
         auto whole = static_cast<std::int64_t>(ns < max ? ns : max);
         if (static_cast<long double>(whole) < ns) ++whole; // round up: never wait less than asked
         set_timeout_ns(whole, ec);
     }
-    /// Sets the timeout of every blocking call. @throws Error if `timeout` is negative.
+    /// Sets the timeout of every blocking call. @throws Error naming the value if `timeout` is negative or NaN.
     template <class Rep, class Period>
     void set_timeout(std::chrono::duration<Rep, Period> timeout) {
         std::error_code ec;
         set_timeout(timeout, ec);
-        if (ec) detail::throw_error(ec, "set_timeout");
+        if (ec) {
+            char seconds[32];
+            std::snprintf(seconds, sizeof seconds, "%g", std::chrono::duration<double>(timeout).count());
+            detail::throw_error(ec, std::string("set_timeout ") + seconds + " s (must be zero or more)");
+        }
     }
     /// Removes the timeout: calls block until they complete.
     void set_timeout(std::nullopt_t, std::error_code& ec) noexcept { set_timeout_ns(-1, ec); }

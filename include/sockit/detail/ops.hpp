@@ -200,6 +200,17 @@ inline native_handle_type dup(native_handle_type fd, std::error_code& ec) noexce
     return check(::fcntl(fd, F_DUPFD_CLOEXEC, 0), ec);
 }
 
+/// The resolution of coarse_now_ns() in nanoseconds (a scheduler tick; 1 if unknown).
+inline std::int64_t coarse_resolution_ns() noexcept {
+    ::timespec ts{};
+#ifdef CLOCK_MONOTONIC_COARSE
+    if (::clock_getres(CLOCK_MONOTONIC_COARSE, &ts) != 0) return 1;
+#else
+    if (::clock_getres(CLOCK_MONOTONIC, &ts) != 0) return 1;
+#endif
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 /// Reads the close-on-exec flag (for tests and diagnostics).
 inline bool close_on_exec(native_handle_type fd, std::error_code& ec) noexcept {
     int flags = check(::fcntl(fd, F_GETFD, 0), ec);
