@@ -3,6 +3,7 @@
 // header), so that the test binary fails to link if anything is defined non-inline.
 #include <sockit/sockit.hpp>
 #include <sockit/address.hpp>
+#include <sockit/connect.hpp>
 #include <sockit/error.hpp>
 #include <sockit/options.hpp>
 #include <sockit/socket.hpp>

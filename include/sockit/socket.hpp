@@ -274,7 +274,7 @@ public:
      */
     void connect(const Address& address, std::error_code& ec) noexcept {
         connect_native(address.native(), address.native_size(), ec);
-        if (!ec) peer_ = address;
+        if (!ec || detail::is_in_progress(ec)) peer_ = address; // a non-blocking connect names its peer too
     }
     /// Connects to `address`. @throws ConnectionRefused, TimeoutError, or Error naming the address.
     void connect(const Address& address) {

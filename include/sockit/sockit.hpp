@@ -4,6 +4,7 @@
 
 #include "sockit/address.hpp"
 #include "sockit/buffer.hpp"
+#include "sockit/connect.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
 #include "sockit/socket.hpp"

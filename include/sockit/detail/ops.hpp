@@ -225,6 +225,14 @@ inline short poll_one(native_handle_type fd, short events, int timeout_ms, std::
     return r > 0 ? p.revents : 0;
 }
 
+/// A descriptor and the events to wait for, as `poll_many` takes them.
+using pollfd_type = ::pollfd;
+
+/// poll(2) on several descriptors; returns how many are ready (0 when `timeout_ms` expired).
+inline int poll_many(pollfd_type* fds, std::size_t count, int timeout_ms, std::error_code& ec) noexcept {
+    return check(::poll(fds, static_cast<::nfds_t>(count), timeout_ms), ec);
+}
+
 /// The index of the network interface called `name`, or 0 if there is none.
 inline unsigned interface_index(const char* name) noexcept { return ::if_nametoindex(name); }
 
