@@ -218,7 +218,9 @@ TEST_CASE("Abstract names need no file", "[unix][stream][abstract]") {
 
 TEST_CASE("socket_pair gives two connected streams with every stream operation", "[unix][stream][pair]") {
     sockit_test::FdLeakCheck fds;
-    auto [a, b] = sockit::socket_pair();
+    auto pair = sockit::socket_pair(); // not a structured binding: a lambda below uses it
+    sockit::UnixStream& a = pair.first;
+    sockit::UnixStream& b = pair.second;
     std::error_code ec;
     CHECK(sockit::detail::ops::close_on_exec(a.native_handle(), ec));
     a.send_all({sockit::buffer("head:"), sockit::buffer("body\n")});
