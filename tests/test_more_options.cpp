@@ -64,9 +64,9 @@ TEST_CASE("IPv6 options round-trip", "[options][ipv6]") {
     round_trip_int<sockit::UnicastHops>(udp, 17);
     round_trip_int<sockit::MulticastHops>(udp, 5);
     round_trip_bool<sockit::MulticastLoopV6>(udp);
-    unsigned lo = sockit::detail::ops::interface_index("lo");
-    if (lo != 0) round_trip_int<sockit::MulticastInterfaceV6>(udp, static_cast<int>(lo));
     std::error_code ec;
+    unsigned lo = sockit::interface_index("lo", ec);
+    if (!ec) round_trip_int<sockit::MulticastInterfaceV6>(udp, static_cast<int>(lo));
     udp.set_option(sockit::MulticastInterfaceV6(999999), ec);
     CHECK(ec);
 }
@@ -86,4 +86,12 @@ TEST_CASE("TCP options round-trip", "[options][tcp]") {
     client.set_option(sockit::QuickAck(false));
     CHECK_FALSE(client.get_option<sockit::QuickAck>().value());
 #endif
+}
+
+TEST_CASE("interface_index names a missing interface", "[options][multicast]") {
+    std::error_code ec;
+    CHECK(sockit::interface_index("no-such-if0", ec) == 0);
+    CHECK(ec == std::errc::no_such_device);
+    CHECK_THROWS_WITH(sockit::interface_index("no-such-if0"), sockit_test::contains("interface 'no-such-if0'"));
+    CHECK_THROWS_AS(sockit::interface_index(std::string("lo\0", 3)), sockit::AddressError);
 }

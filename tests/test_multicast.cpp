@@ -46,7 +46,7 @@ TEST_CASE("An IPv4 group joined on the loopback interface receives our own datag
         receiver.leave_group(group, lo_address);
         CHECK_FALSE(delivered(sender, receiver, "after leaving", group, 300ms));
         SECTION("and joining by interface index starts it again") {
-            unsigned lo = sockit::detail::ops::interface_index("lo");
+            unsigned lo = sockit::interface_index("lo");
             REQUIRE(lo != 0);
             receiver.join_group(group, lo);
             CHECK(delivered(sender, receiver, "by index", group, 2s));
@@ -82,7 +82,7 @@ TEST_CASE("An IPv6 group on the loopback interface", "[multicast][udp][ipv6]") {
         return;
     }
     sockit_test::FdLeakCheck fds;
-    unsigned lo = sockit::detail::ops::interface_index("lo");
+    unsigned lo = sockit::interface_index("lo");
     REQUIRE(lo != 0);
     Address group("ff02::5ec:1%lo", 0);
     UdpSocket receiver(group);

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <type_traits>
 
 #include "sockit/address.hpp"
@@ -300,6 +302,25 @@ private:
     }
 };
 } // namespace detail
+
+/// The index of the network interface called `name` ("lo", "eth0"), or 0 with `ec` set
+/// (`no_such_device`) if there is none.
+inline unsigned interface_index(std::string_view name, std::error_code& ec) {
+    unsigned index = name.find('\0') == std::string_view::npos ? detail::ops::interface_index(std::string(name).c_str()) : 0;
+    if (index == 0)
+        ec = std::make_error_code(std::errc::no_such_device);
+    else
+        ec.clear();
+    return index;
+}
+/// The index of the network interface called `name`, for `join_group` and `MulticastInterfaceV6`.
+/// @throws AddressError naming the interface if there is none.
+inline unsigned interface_index(std::string_view name) {
+    std::error_code ec;
+    unsigned index = interface_index(name, ec);
+    if (ec) throw AddressError(ec, "interface " + detail::quoted(name));
+    return index;
+}
 
 /// Joins a multicast group (set only): `sock.set_option(sockit::JoinGroup(group, interface))`.
 /// `UdpSocket::join_group` is the same with a clearer error message.
