@@ -291,3 +291,23 @@ TEST_CASE("UnixDatagram keeps message boundaries and names its sender", "[unix][
         CHECK(y.recv(buf, sizeof buf) == 1);
     }
 }
+
+TEST_CASE("A Unix-domain stream knows its peer's credentials", "[unix][stream][credentials]") {
+    sockit_test::FdLeakCheck fds;
+    auto name = UnixAddress::abstract(unique_name("creds"));
+    sockit::UnixServer server(name);
+    sockit::UnixClient client(name, 5s);
+    auto accepted = server.accept();
+    auto peer = accepted.first.peer_credentials();
+#ifdef __linux__
+    CHECK(peer.pid == static_cast<long>(::getpid()));
+#endif
+    CHECK(peer.uid == static_cast<unsigned long>(::geteuid()));
+    CHECK(peer.gid == static_cast<unsigned long>(::getegid()));
+    CHECK(client.peer_credentials().uid == peer.uid);
+    sockit::UnixStream none;
+    std::error_code ec;
+    none.peer_credentials(ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK_THROWS_WITH(none.peer_credentials(), sockit_test::contains("peer_credentials"));
+}

@@ -194,6 +194,13 @@ struct ReceivedFds {
     UnixAddress sender;           ///< the sender (datagram sockets bound to a name only)
 };
 
+/// Who is at the other end of a Unix-domain connection, as the kernel saw it when connecting.
+struct PeerCredentials {
+    long pid = -1;          ///< the peer's process id (-1 where the system does not say)
+    unsigned long uid = 0;  ///< the peer's effective user id
+    unsigned long gid = 0;  ///< the peer's effective group id
+};
+
 /// What `UnixDatagram::recv_from` returns.
 struct UnixDatagramInfo {
     std::size_t size = 0; ///< bytes stored in the buffer (the whole datagram)
@@ -462,6 +469,20 @@ public:
         std::error_code ec;
         ReceivedFds out = recv_fds(data, size, max_fds, ec);
         if (ec) detail::throw_error(ec, "recv_fds (room for " + std::to_string(max_fds) + " descriptors)");
+        return out;
+    }
+
+    /// The peer's process, user and group (SO_PEERCRED), for access checks in a local server.
+    PeerCredentials peer_credentials(std::error_code& ec) const noexcept {
+        PeerCredentials out;
+        detail::ops::peer_credentials(native_handle(), out.pid, out.uid, out.gid, ec);
+        return out;
+    }
+    /// The peer's process, user and group. @throws Error (ENOTCONN if not connected).
+    PeerCredentials peer_credentials() const {
+        std::error_code ec;
+        PeerCredentials out = peer_credentials(ec);
+        if (ec) detail::throw_error(ec, "peer_credentials");
         return out;
     }
 

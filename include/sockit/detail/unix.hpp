@@ -56,6 +56,27 @@ inline FileId socket_file(const char* path, bool* is_socket) noexcept {
 /// unlink(2).
 inline void unlink(const char* path, std::error_code& ec) noexcept { check(::unlink(path), ec); }
 
+/// The process, user and group of a connected Unix-domain peer (SO_PEERCRED on Linux,
+/// getpeereid elsewhere, where the process is unknown: -1).
+inline void peer_credentials(native_handle_type fd, long& pid, unsigned long& uid, unsigned long& gid,
+                             std::error_code& ec) noexcept {
+#ifdef SO_PEERCRED
+    ::ucred cred{};
+    socklen_type len = sizeof cred;
+    check(::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len), ec);
+    pid = cred.pid;
+    uid = cred.uid;
+    gid = cred.gid;
+#else
+    ::uid_t u = 0;
+    ::gid_t g = 0;
+    check(::getpeereid(fd, &u, &g), ec);
+    pid = -1;
+    uid = u;
+    gid = g;
+#endif
+}
+
 /// The most descriptors one message carries (Linux's SCM_MAX_FD).
 inline constexpr std::size_t max_fds_per_message = 253;
 
