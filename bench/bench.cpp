@@ -179,7 +179,8 @@ std::vector<Scenario> make_scenarios(bool quick, std::size_t bulk_bytes) {
 bool count_allocations(std::ostream& report) {
     sockit::TcpServer server("127.0.0.1", 0);
     sockit::TcpClient client("127.0.0.1", server.port());
-    auto [conn, peer] = server.accept();
+    auto accepted = server.accept();
+    sockit::TcpStream& conn = accepted.first;
     sockit::UdpSocket a("127.0.0.1", 0), b("127.0.0.1", 0);
     const sockit::Address to_b("127.0.0.1", b.port());
     char buf[256] = {};

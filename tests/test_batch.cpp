@@ -11,12 +11,14 @@ using sockit::UdpSocket;
 
 TEST_CASE("send_all over several buffers sends them in order without gluing them first", "[tcp][gather]") {
     sockit_test::FdLeakCheck fds;
-    auto [client, server] = sockit_test::tcp_pair();
+    auto pair = sockit_test::tcp_pair();
+    auto& client = pair.first;
+    auto& server = pair.second;
     std::string header = "HEAD:", empty, body(3 * 1024 * 1024, 'x');
     for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
     std::string expected = header + body + "!";
     std::string received;
-    sockit_test::JoinedThread reader([&, &server = server] {
+    sockit_test::JoinedThread reader([&] {
         char buf[65536];
         while (received.size() < expected.size()) {
             std::size_t n = server.recv(buf, sizeof buf);
@@ -33,7 +35,9 @@ TEST_CASE("send_all over several buffers sends them in order without gluing them
 
 TEST_CASE("send_all over more buffers than one system call takes", "[tcp][gather]") {
     sockit_test::FdLeakCheck fds;
-    auto [client, server] = sockit_test::tcp_pair();
+    auto pair = sockit_test::tcp_pair();
+    auto& client = pair.first;
+    auto& server = pair.second;
     std::vector<std::string> parts;
     std::string expected;
     for (int i = 0; i < 200; ++i) {
@@ -55,7 +59,9 @@ TEST_CASE("send_all over more buffers than one system call takes", "[tcp][gather
 
 TEST_CASE("recv scatters into several buffers in order", "[tcp][scatter]") {
     sockit_test::FdLeakCheck fds;
-    auto [client, server] = sockit_test::tcp_pair();
+    auto pair = sockit_test::tcp_pair();
+    auto& client = pair.first;
+    auto& server = pair.second;
     client.send_all("0123456789");
     char a[4], b[3], c[10];
     char* parts[] = {a, b, c};

@@ -10,10 +10,12 @@ using sockit::Errc;
 
 TEST_CASE("recv_exactly gathers short reads into one message", "[tcp][reading]") {
     sockit_test::FdLeakCheck fds;
-    auto [client, server] = sockit_test::tcp_pair();
+    auto pair = sockit_test::tcp_pair();
+    auto& client = pair.first;
+    auto& server = pair.second;
     std::string message(200000, 'm');
     for (std::size_t i = 0; i < message.size(); ++i) message[i] = static_cast<char>('a' + i % 23);
-    sockit_test::JoinedThread writer([&, &client = client] {
+    sockit_test::JoinedThread writer([&] {
         for (std::size_t i = 0; i < message.size(); i += 777) client.send_all(message.substr(i, 777));
     });
     std::string got(message.size(), '\0');
@@ -25,7 +27,9 @@ TEST_CASE("recv_exactly gathers short reads into one message", "[tcp][reading]")
 
 TEST_CASE("recv_exactly tells end of stream from errors", "[tcp][reading][errors]") {
     sockit_test::FdLeakCheck fds;
-    auto [client, server] = sockit_test::tcp_pair();
+    auto pair = sockit_test::tcp_pair();
+    auto& client = pair.first;
+    auto& server = pair.second;
     client.send_all("12345");
     client.close();
     char buf[10];
@@ -38,11 +42,13 @@ TEST_CASE("recv_exactly tells end of stream from errors", "[tcp][reading][errors
 
 TEST_CASE("recv_exactly's timeout is one deadline for the whole call", "[tcp][reading][timeout]") {
     sockit_test::FdLeakCheck fds;
-    auto [client, server] = sockit_test::tcp_pair();
+    auto pair = sockit_test::tcp_pair();
+    auto& client = pair.first;
+    auto& server = pair.second;
     server.set_timeout(300ms);
     std::atomic<bool> stop{false};
     // A byte every 100 ms: each recv succeeds within the timeout, the whole call does not.
-    sockit_test::JoinedThread trickle([&, &client = client] {
+    sockit_test::JoinedThread trickle([&] {
         for (int i = 0; i < 20 && !stop; ++i) {
             client.send_all("x");
             std::this_thread::sleep_for(100ms); // the pace of a slow peer, not synchronisation
@@ -60,7 +66,9 @@ TEST_CASE("recv_exactly's timeout is one deadline for the whole call", "[tcp][re
 
 TEST_CASE("recv_until returns one delimited message and leaves the rest", "[tcp][reading]") {
     sockit_test::FdLeakCheck fds;
-    auto [client, server] = sockit_test::tcp_pair();
+    auto pair = sockit_test::tcp_pair();
+    auto& client = pair.first;
+    auto& server = pair.second;
     server.set_timeout(5s);
     SECTION("several lines in one segment") {
         client.send_all("first\nsecond\nthird");
@@ -73,7 +81,7 @@ TEST_CASE("recv_until returns one delimited message and leaves the rest", "[tcp]
         CHECK(std::string(rest, 4) == "body");
     }
     SECTION("a delimiter split across two segments") {
-        sockit_test::JoinedThread writer([&, &client = client] {
+        sockit_test::JoinedThread writer([&] {
             client.send_all("head\r");
             std::this_thread::sleep_for(50ms); // makes two segments likely; the result does not depend on it
             client.send_all("\nnext");
@@ -88,7 +96,9 @@ TEST_CASE("recv_until returns one delimited message and leaves the rest", "[tcp]
 
 TEST_CASE("recv_until stops at its limit and at end of stream", "[tcp][reading][errors]") {
     sockit_test::FdLeakCheck fds;
-    auto [client, server] = sockit_test::tcp_pair();
+    auto pair = sockit_test::tcp_pair();
+    auto& client = pair.first;
+    auto& server = pair.second;
     server.set_timeout(5s);
     client.send_all(std::string(5000, 'z'));
     std::error_code ec;

@@ -134,7 +134,13 @@ TEST_CASE("connected UDP recv reports truncation", "[udp]") {
     CHECK(client.recv(buf, sizeof buf, ec) == 4);
     CHECK(ec == Errc::datagram_truncated);
     CHECK(std::string(buf, 4) == "too ");
-    CHECK_THROWS_AS(client.recv(buf, sizeof buf), sockit::Error);
+    try {
+        client.recv(buf, sizeof buf);
+        FAIL("no exception");
+    } catch (const sockit::Error& e) {
+        CHECK(e.code() == Errc::datagram_truncated);
+        CHECK_THAT(e.what(), contains("recv " + server.local_address().to_string()));
+    }
 }
 
 TEST_CASE("a 70000-byte datagram is refused with EMSGSIZE", "[udp]") {

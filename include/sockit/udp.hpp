@@ -81,7 +81,12 @@ public:
         return Socket::recv_from(data, size, ec).size;
     }
     /// Receives one datagram from the connected peer. @throws Error if it was truncated, TimeoutError, Error.
-    std::size_t recv(void* data, std::size_t size) { return Socket::recv_from(data, size).size; }
+    std::size_t recv(void* data, std::size_t size) {
+        std::error_code ec;
+        std::size_t n = recv(data, size, ec);
+        if (ec) detail::throw_at(ec, "recv", known_peer());
+        return n;
+    }
 
     /**
      * Sends `count` datagrams to `to` with as few system calls as the system allows
