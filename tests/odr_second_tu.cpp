@@ -3,12 +3,14 @@
 // header), so that the test binary fails to link if anything is defined non-inline.
 #include <sockit/sockit.hpp>
 #include <sockit/address.hpp>
+#include <sockit/connect.hpp>
 #include <sockit/error.hpp>
 #include <sockit/options.hpp>
 #include <sockit/socket.hpp>
 #include <sockit/stream.hpp>
 #include <sockit/tcp.hpp>
 #include <sockit/udp.hpp>
+#include <sockit/unix.hpp>
 #include <sockit/version.hpp>
 
 namespace sockit_test {

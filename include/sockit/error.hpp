@@ -18,6 +18,7 @@ enum class Errc {
     end_of_stream,      ///< the peer closed the connection before the expected data arrived
     invalid_argument,   ///< an argument outside its allowed range (a negative timeout, ...)
     limit_exceeded,     ///< more data than the caller's limit arrived without the expected delimiter
+    descriptors_truncated, ///< more descriptors arrived than the receiver made room for (all were closed)
 };
 
 } // namespace sockit
@@ -40,6 +41,8 @@ public:
         case Errc::end_of_stream: return "connection closed by the peer before all data arrived";
         case Errc::invalid_argument: return "invalid argument";
         case Errc::limit_exceeded: return "size limit reached before the delimiter";
+        case Errc::descriptors_truncated:
+            return "more descriptors were sent than the receiver made room for (those received were closed)";
         }
         return "unknown sockit error";
     }
@@ -52,6 +55,7 @@ public:
         case Errc::datagram_truncated: return std::errc::message_size;
         case Errc::end_of_stream: return {value, *this};
         case Errc::limit_exceeded: return std::errc::message_size;
+        case Errc::descriptors_truncated: return std::errc::message_size;
         }
         return {value, *this};
     }

@@ -4,8 +4,11 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
+#include <system_error>
 #include <type_traits>
 
+#include "sockit/address.hpp"
 #include "sockit/detail/platform.hpp"
 
 namespace sockit {
@@ -103,6 +106,25 @@ SOCKIT_OPTION_TAG(KeepAliveIdle, opt::ipproto_tcp, opt::tcp_keepidle, "TCP_KEEPI
 SOCKIT_OPTION_TAG(KeepAliveInterval, opt::ipproto_tcp, opt::tcp_keepintvl, "TCP_KEEPINTVL");
 SOCKIT_OPTION_TAG(KeepAliveCount, opt::ipproto_tcp, opt::tcp_keepcnt, "TCP_KEEPCNT");
 #endif
+SOCKIT_OPTION_TAG(ReceiveLowWatermark, opt::sol_socket, opt::so_rcvlowat, "SO_RCVLOWAT");
+SOCKIT_OPTION_TAG(SendLowWatermark, opt::sol_socket, opt::so_sndlowat, "SO_SNDLOWAT");
+SOCKIT_OPTION_TAG(DontRoute, opt::sol_socket, opt::so_dontroute, "SO_DONTROUTE");
+SOCKIT_OPTION_TAG(OutOfBandInline, opt::sol_socket, opt::so_oobinline, "SO_OOBINLINE");
+SOCKIT_OPTION_TAG(Listening, opt::sol_socket, opt::so_acceptconn, "SO_ACCEPTCONN");
+SOCKIT_OPTION_TAG(TypeOfService, opt::ipproto_ip, opt::ip_tos, "IP_TOS");
+SOCKIT_OPTION_TAG(MulticastTimeToLive, opt::ipproto_ip, opt::ip_multicast_ttl, "IP_MULTICAST_TTL");
+SOCKIT_OPTION_TAG(MulticastLoop, opt::ipproto_ip, opt::ip_multicast_loop, "IP_MULTICAST_LOOP");
+SOCKIT_OPTION_TAG(UnicastHops, opt::ipproto_ipv6, opt::ipv6_unicast_hops, "IPV6_UNICAST_HOPS");
+SOCKIT_OPTION_TAG(MulticastHops, opt::ipproto_ipv6, opt::ipv6_multicast_hops, "IPV6_MULTICAST_HOPS");
+SOCKIT_OPTION_TAG(MulticastLoopV6, opt::ipproto_ipv6, opt::ipv6_multicast_loop, "IPV6_MULTICAST_LOOP");
+SOCKIT_OPTION_TAG(MulticastInterfaceV6, opt::ipproto_ipv6, opt::ipv6_multicast_if, "IPV6_MULTICAST_IF");
+SOCKIT_OPTION_TAG(MaxSegment, opt::ipproto_tcp, opt::tcp_maxseg, "TCP_MAXSEG");
+#ifdef TCP_USER_TIMEOUT
+SOCKIT_OPTION_TAG(UserTimeout, opt::ipproto_tcp, opt::tcp_user_timeout, "TCP_USER_TIMEOUT");
+#endif
+#ifdef TCP_QUICKACK
+SOCKIT_OPTION_TAG(QuickAck, opt::ipproto_tcp, opt::tcp_quickack, "TCP_QUICKACK");
+#endif
 } // namespace tags
 #undef SOCKIT_OPTION_TAG
 
@@ -150,6 +172,161 @@ using KeepAliveInterval = detail::IntegerOption<detail::tags::KeepAliveInterval>
 /// TCP_KEEPCNT: unanswered probes before the connection is dropped.
 using KeepAliveCount = detail::IntegerOption<detail::tags::KeepAliveCount>;
 #endif
+
+/// SO_RCVLOWAT: the fewest bytes a receive waits for.
+using ReceiveLowWatermark = detail::IntegerOption<detail::tags::ReceiveLowWatermark>;
+/// SO_SNDLOWAT: the free space a send waits for (read only on Linux).
+using SendLowWatermark = detail::IntegerOption<detail::tags::SendLowWatermark>;
+/// SO_DONTROUTE: send only to directly connected hosts, bypassing routing.
+using DontRoute = detail::BooleanOption<detail::tags::DontRoute>;
+/// SO_OOBINLINE: urgent (out-of-band) data arrives inline with normal data.
+using OutOfBandInline = detail::BooleanOption<detail::tags::OutOfBandInline>;
+/// SO_ACCEPTCONN (read only): true for a listening socket.
+using Listening = detail::BooleanOption<detail::tags::Listening>;
+/// IP_TOS: the type-of-service (DSCP and ECN) byte of outgoing IPv4 packets.
+using TypeOfService = detail::IntegerOption<detail::tags::TypeOfService>;
+/// IP_MULTICAST_TTL: the time-to-live of outgoing IPv4 multicast datagrams (1 by default: this network only).
+using MulticastTimeToLive = detail::IntegerOption<detail::tags::MulticastTimeToLive>;
+/// IP_MULTICAST_LOOP: whether this host's own members of a group receive what it sends (on by default).
+using MulticastLoop = detail::BooleanOption<detail::tags::MulticastLoop>;
+/// IPV6_UNICAST_HOPS: the hop limit of outgoing IPv6 unicast packets (-1: the route's default).
+using UnicastHops = detail::IntegerOption<detail::tags::UnicastHops>;
+/// IPV6_MULTICAST_HOPS: the hop limit of outgoing IPv6 multicast datagrams (1 by default).
+using MulticastHops = detail::IntegerOption<detail::tags::MulticastHops>;
+/// IPV6_MULTICAST_LOOP: whether this host's own members of an IPv6 group receive what it sends.
+using MulticastLoopV6 = detail::BooleanOption<detail::tags::MulticastLoopV6>;
+/// IPV6_MULTICAST_IF: the index of the interface IPv6 multicast datagrams leave by (0: the system's choice).
+using MulticastInterfaceV6 = detail::IntegerOption<detail::tags::MulticastInterfaceV6>;
+/// TCP_MAXSEG: the maximum segment size of outgoing TCP segments.
+using MaxSegment = detail::IntegerOption<detail::tags::MaxSegment>;
+#ifdef TCP_USER_TIMEOUT
+/// TCP_USER_TIMEOUT (Linux): milliseconds sent data may stay unacknowledged before the connection is dropped.
+using UserTimeout = detail::IntegerOption<detail::tags::UserTimeout>;
+#endif
+#ifdef TCP_QUICKACK
+/// TCP_QUICKACK (Linux): acknowledge at once rather than delayed (the system may turn it off again).
+using QuickAck = detail::BooleanOption<detail::tags::QuickAck>;
+#endif
+
+/// IP_MULTICAST_IF: the local IPv4 address of the interface multicast datagrams leave by (0.0.0.0: the system's choice).
+class MulticastInterface {
+public:
+    /// The system's choice (INADDR_ANY).
+    MulticastInterface() noexcept : value_{} {}
+    /// The interface that has the IPv4 address `interface_address` (its port is ignored).
+    explicit MulticastInterface(const Address& interface_address) noexcept : value_{} {
+        if (interface_address.is_v4())
+            value_ = reinterpret_cast<const ::sockaddr_in*>(interface_address.native())->sin_addr;
+    }
+    /// The interface's address (port 0).
+    Address address() const noexcept {
+        Address a = Address::any(Family::v4);
+        reinterpret_cast<::sockaddr_in*>(a.native())->sin_addr = value_;
+        return a;
+    }
+    /// IPPROTO_IP.
+    static constexpr int level() noexcept { return detail::opt::ipproto_ip; }
+    /// IP_MULTICAST_IF.
+    static constexpr int name() noexcept { return detail::opt::ip_multicast_if; }
+    /// "IP_MULTICAST_IF".
+    static constexpr const char* label() noexcept { return "IP_MULTICAST_IF"; }
+    /// The value's storage.
+    void* data() noexcept { return &value_; }
+    /// The value's storage.
+    const void* data() const noexcept { return &value_; }
+    /// The value's size.
+    static constexpr std::size_t size() noexcept { return sizeof(detail::opt::in_addr_type); }
+    /// Called with the size `getsockopt` returned.
+    void resize(std::size_t) noexcept {}
+
+private:
+    detail::opt::in_addr_type value_;
+};
+
+namespace detail {
+/// IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP (`Join`) or the matching leave, set-only.
+template <bool Join>
+class GroupMembership {
+public:
+    /// An IPv4 `group` on the interface that has the IPv4 address `interface_address`.
+    GroupMembership(const Address& group, const Address& interface_address) noexcept : value_{} {
+        valid_ = group.is_v4() && interface_address.is_v4();
+        if (valid_) opt::fill_ip_mreq(value_.v4, in4(group), in4(interface_address), 0);
+        set_v4();
+    }
+    /// `group` (IPv4 or IPv6) on the interface with index `interface_index` (0: the system's choice).
+    explicit GroupMembership(const Address& group, unsigned interface_index = 0) noexcept : value_{} {
+        if (group.is_v6()) {
+            value_.v6.ipv6mr_multiaddr = reinterpret_cast<const ::sockaddr_in6*>(group.native())->sin6_addr;
+            value_.v6.ipv6mr_interface = interface_index;
+            level_ = opt::ipproto_ipv6;
+            name_ = Join ? opt::ipv6_join_group : opt::ipv6_leave_group;
+            size_ = sizeof value_.v6;
+            valid_ = true;
+            return;
+        }
+        valid_ = group.is_v4() && (interface_index == 0 || opt::ip_mreq_has_index);
+        if (valid_) opt::fill_ip_mreq(value_.v4, in4(group), {}, interface_index);
+        set_v4();
+    }
+    /// False if the addresses do not fit together (see the constructors); then setting it fails.
+    bool valid() const noexcept { return valid_; }
+    /// IPPROTO_IP or IPPROTO_IPV6.
+    int level() const noexcept { return level_; }
+    /// The option name for the group's family (-1 when not valid, which the system rejects).
+    int name() const noexcept { return valid_ ? name_ : -1; }
+    /// "IP_ADD_MEMBERSHIP/IPV6_JOIN_GROUP" or the leave names, for error messages.
+    static constexpr const char* label() noexcept {
+        return Join ? "IP_ADD_MEMBERSHIP/IPV6_JOIN_GROUP" : "IP_DROP_MEMBERSHIP/IPV6_LEAVE_GROUP";
+    }
+    /// The request.
+    const void* data() const noexcept { return &value_; }
+    /// The request's size.
+    std::size_t size() const noexcept { return size_; }
+
+private:
+    union {
+        opt::ip_mreq_type v4;
+        opt::ipv6_mreq_type v6;
+    } value_;
+    int level_ = opt::ipproto_ip;
+    int name_ = -1;
+    std::size_t size_ = 0;
+    bool valid_ = false;
+
+    static opt::in_addr_type in4(const Address& a) noexcept { return reinterpret_cast<const ::sockaddr_in*>(a.native())->sin_addr; }
+    void set_v4() noexcept {
+        level_ = opt::ipproto_ip;
+        name_ = Join ? opt::ip_add_membership : opt::ip_drop_membership;
+        size_ = sizeof value_.v4;
+    }
+};
+} // namespace detail
+
+/// The index of the network interface called `name` ("lo", "eth0"), or 0 with `ec` set
+/// (`no_such_device`) if there is none.
+inline unsigned interface_index(std::string_view name, std::error_code& ec) {
+    unsigned index = name.find('\0') == std::string_view::npos ? detail::ops::interface_index(std::string(name).c_str()) : 0;
+    if (index == 0)
+        ec = std::make_error_code(std::errc::no_such_device);
+    else
+        ec.clear();
+    return index;
+}
+/// The index of the network interface called `name`, for `join_group` and `MulticastInterfaceV6`.
+/// @throws AddressError naming the interface if there is none.
+inline unsigned interface_index(std::string_view name) {
+    std::error_code ec;
+    unsigned index = interface_index(name, ec);
+    if (ec) throw AddressError(ec, "interface " + detail::quoted(name));
+    return index;
+}
+
+/// Joins a multicast group (set only): `sock.set_option(sockit::JoinGroup(group, interface))`.
+/// `UdpSocket::join_group` is the same with a clearer error message.
+using JoinGroup = detail::GroupMembership<true>;
+/// Leaves a multicast group (set only).
+using LeaveGroup = detail::GroupMembership<false>;
 
 /// SO_LINGER: how `close` treats unsent data. Enabled with a zero timeout, close resets the connection.
 class Linger {

@@ -188,6 +188,27 @@ public:
     /// Gives up ownership: returns the descriptor and leaves this object closed.
     native_handle_type release() noexcept { return std::exchange(fd_, detail::invalid_handle); }
 
+    /// A second, close-on-exec descriptor for the same socket (F_DUPFD_CLOEXEC), with the same
+    /// timeout: options, blocking mode and kernel timeouts are shared by the two.
+    Socket dup(std::error_code& ec) const noexcept {
+        Socket s;
+        s.fd_ = detail::ops::dup(fd_, ec);
+        if (ec) {
+            s.fd_ = detail::invalid_handle;
+            return s;
+        }
+        s.timeout_ns_ = timeout_ns_;
+        s.peer_ = peer_;
+        return s;
+    }
+    /// A second, close-on-exec descriptor for the same socket. @throws Error (e.g. out of descriptors).
+    Socket dup() const {
+        std::error_code ec;
+        Socket s = dup(ec);
+        if (ec) detail::throw_at(ec, "dup", peer_);
+        return s;
+    }
+
     /// Closes the descriptor; calling it again does nothing.
     void close(std::error_code& ec) noexcept {
         ec.clear();
@@ -252,20 +273,8 @@ public:
      * waiting for writability and reading SO_ERROR, never by calling connect again.
      */
     void connect(const Address& address, std::error_code& ec) noexcept {
-        detail::Deadline deadline;
-        if (timeout_ns_ > 0) deadline.start(timeout_ns_);
-        detail::ops::connect(fd_, address.native(), address.native_size(), ec);
-        if (timeout_ns_ > 0 && detail::is_in_progress(ec)) {
-            ec = make_error_code(Errc::timed_out); // SO_SNDTIMEO expired
-        } else if (detail::is_interrupted(ec)) {
-            // The connection goes on in the background: wait for it, never connect again.
-            while (!wait(detail::ops::poll_out, deadline, ec)) {
-                if (!detail::is_interrupted(ec)) return;
-            }
-            ec = pending_error();
-        }
-        // In-progress (non-blocking) connects remember the peer too, for later messages.
-        if (!ec || detail::is_in_progress(ec)) peer_ = address;
+        connect_native(address.native(), address.native_size(), ec);
+        if (!ec || detail::is_in_progress(ec)) peer_ = address; // a non-blocking connect names its peer too
     }
     /// Connects to `address`. @throws ConnectionRefused, TimeoutError, or Error naming the address.
     void connect(const Address& address) {
@@ -740,6 +749,23 @@ protected:
 
     /// The peer this socket connected to or was accepted from (for messages); may be unspecified.
     const Address& known_peer() const noexcept { return peer_; }
+
+    /// `connect` to a system address of any family (Unix-domain sockets use it), with the
+    /// same timeout and EINTR handling.
+    void connect_native(const ::sockaddr* address, detail::socklen_type size, std::error_code& ec) noexcept {
+        detail::Deadline deadline;
+        if (timeout_ns_ > 0) deadline.start(timeout_ns_);
+        detail::ops::connect(fd_, address, size, ec);
+        if (timeout_ns_ > 0 && (detail::is_in_progress(ec) || detail::is_would_block_fast(ec))) {
+            ec = make_error_code(Errc::timed_out); // SO_SNDTIMEO expired (EAGAIN for a full Unix-domain backlog)
+        } else if (detail::is_interrupted(ec)) {
+            // The connection goes on in the background: wait for it, never connect again.
+            while (!wait(detail::ops::poll_out, deadline, ec)) {
+                if (!detail::is_interrupted(ec)) return;
+            }
+            ec = pending_error();
+        }
+    }
 
 private:
     native_handle_type fd_ = detail::invalid_handle;

@@ -4,6 +4,7 @@
 
 #include "sockit/address.hpp"
 #include "sockit/buffer.hpp"
+#include "sockit/connect.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
 #include "sockit/poller.hpp"
@@ -11,4 +12,5 @@
 #include "sockit/stream.hpp"
 #include "sockit/tcp.hpp"
 #include "sockit/udp.hpp"
+#include "sockit/unix.hpp"
 #include "sockit/version.hpp"

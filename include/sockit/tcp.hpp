@@ -7,8 +7,10 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "sockit/address.hpp"
+#include "sockit/connect.hpp"
 #include "sockit/error.hpp"
 #include "sockit/socket.hpp"
 
@@ -88,57 +90,106 @@ public:
      * @throws AddressError if the host cannot be resolved or the port is out of range;
      *         ConnectionRefused, TimeoutError or Error (naming every address tried) if no address connects.
      */
-    TcpClient(std::string_view host, int port, std::optional<std::chrono::nanoseconds> timeout = std::nullopt) {
+    TcpClient(std::string_view host, int port, std::optional<std::chrono::nanoseconds> timeout = std::nullopt)
+        : TcpClient(host, port, with_timeout(timeout)) {}
+
+    /**
+     * Connects to `host` on `port` as `options` say: a timeout for each attempt, a source
+     * address, Happy Eyeballs. @throws as the constructor above.
+     */
+    TcpClient(std::string_view host, int port, const ConnectOptions& options) {
         std::error_code ec;
         std::string tried;
-        *this = connect(host, port, timeout, ec, &tried);
+        *this = connect(host, port, options, ec, &tried);
+        if (ec) detail::throw_error(ec, tried);
+    }
+
+    /**
+     * Connects to the first of `addresses` that answers, as `options` say, with no name
+     * resolution. @throws ConnectionRefused, TimeoutError or Error naming every address tried.
+     */
+    explicit TcpClient(const std::vector<Address>& addresses, const ConnectOptions& options = {}) {
+        std::error_code ec;
+        std::string tried;
+        *this = connect(addresses, options, ec, &tried);
         if (ec) detail::throw_error(ec, tried);
     }
 
     /// Connects to one address. @throws as the host-name constructor.
     explicit TcpClient(const Address& address, std::optional<std::chrono::nanoseconds> timeout = std::nullopt)
-        : TcpClient(address.host(), address.port(), timeout) {}
+        : TcpClient(std::vector<Address>{address}, with_timeout(timeout)) {}
 
     /// Connects without throwing; on failure `ec` holds the last attempt's error. If
     /// `tried` is given it receives a description of every attempt for messages.
     static TcpClient connect(std::string_view host, int port, std::optional<std::chrono::nanoseconds> timeout,
                              std::error_code& ec, std::string* tried = nullptr) {
-        TcpClient client{Private{}};
-        if (timeout && *timeout < std::chrono::nanoseconds::zero()) {
-            ec = make_error_code(Errc::invalid_argument);
-            if (tried != nullptr) *tried = "connect timeout of " + std::to_string(timeout->count()) + " ns (negative)";
-            return client;
-        }
-        auto addresses = Address::resolve(host, port, Family::unspecified, ec);
+        return connect(host, port, with_timeout(timeout), ec, tried);
+    }
+
+    /// Resolves `host` and connects as `options` say, without throwing; see above.
+    static TcpClient connect(std::string_view host, int port, const ConnectOptions& options, std::error_code& ec,
+                             std::string* tried = nullptr) {
+        std::vector<Address> addresses;
+        if (check(options, ec, tried)) addresses = Address::resolve(host, port, Family::unspecified, ec);
         if (ec) {
-            if (tried != nullptr) *tried = detail::resolve_context(host, port, ec);
-            return client;
+            if (tried != nullptr && tried->empty()) *tried = detail::resolve_context(host, port, ec);
+            return TcpClient(Private{});
         }
-        std::string attempts;
-        for (const Address& address : addresses) {
-            sockit::Socket s = sockit::Socket::open(address.family(), SocketType::stream, 0, ec);
-            if (!ec && timeout) s.set_timeout(*timeout, ec);
-            if (!ec) s.connect(address, ec);
-            if (!ec && timeout) s.set_timeout(std::nullopt, ec);
-            if (!ec) {
-                static_cast<TcpStream&>(client) = TcpStream(std::move(s));
-                return client;
-            }
-            if (!attempts.empty()) attempts += "; ";
-            attempts += address.to_string() + ": " + ec.message();
+        std::string label = std::string(host) + " port " + std::to_string(port);
+        return connect_to(addresses, options, ec, tried, label);
+    }
+
+    /// Connects to the first of `addresses` that answers, without throwing; see above.
+    static TcpClient connect(const std::vector<Address>& addresses, const ConnectOptions& options, std::error_code& ec,
+                             std::string* tried = nullptr) {
+        if (!check(options, ec, tried)) return TcpClient(Private{});
+        if (addresses.empty()) {
+            ec = make_error_code(Errc::invalid_argument);
+            if (tried != nullptr) *tried = "connect (an empty list of addresses)";
+            return TcpClient(Private{});
         }
-        if (tried != nullptr) {
-            if (addresses.size() == 1)
-                *tried = "connect " + addresses.front().to_string();
-            else
-                *tried = "connect " + std::string(host) + " port " + std::to_string(port) + " (" + attempts + ")";
-        }
-        return client;
+        return connect_to(addresses, options, ec, tried, "");
     }
 
 private:
     struct Private {};
     explicit TcpClient(Private) noexcept {}
+
+    static ConnectOptions with_timeout(std::optional<std::chrono::nanoseconds> timeout) {
+        ConnectOptions options;
+        options.timeout = timeout;
+        return options;
+    }
+
+    static bool check(const ConnectOptions& options, std::error_code& ec, std::string* tried) {
+        const char* bad = options.timeout && *options.timeout < std::chrono::nanoseconds::zero() ? "timeout"
+                          : options.stagger < std::chrono::milliseconds::zero()                 ? "stagger"
+                                                                                                : nullptr;
+        if (bad == nullptr) return true;
+        ec = make_error_code(Errc::invalid_argument);
+        if (tried != nullptr) {
+            auto ns = *bad == 't' ? options.timeout->count() : std::chrono::nanoseconds(options.stagger).count();
+            *tried = std::string("connect ") + bad + " of " + std::to_string(ns) + " ns (negative)";
+        }
+        return false;
+    }
+
+    static TcpClient connect_to(const std::vector<Address>& addresses, const ConnectOptions& options,
+                                std::error_code& ec, std::string* tried, const std::string& label) {
+        TcpClient client{Private{}};
+        std::string failures;
+        detail::Connector connector(options, failures);
+        sockit::Socket s = options.happy_eyeballs ? connector.race(addresses, ec) : connector.one_by_one(addresses, ec);
+        if (!ec) {
+            static_cast<TcpStream&>(client) = TcpStream(std::move(s));
+        } else if (tried != nullptr) {
+            if (addresses.size() == 1 && failures == addresses.front().to_string() + ": " + ec.message())
+                *tried = "connect " + addresses.front().to_string();
+            else
+                *tried = "connect " + (label.empty() ? std::string() : label + " ") + "(" + failures + ")";
+        }
+        return client;
+    }
 };
 
 /// How `TcpServer` sets up its listening socket.

@@ -137,6 +137,28 @@ public:
         return n;
     }
 
+    /**
+     * Joins the multicast `group` on the interface that has the IPv4 address `interface_address`
+     * (IPv4 only), or, with an interface index (0: the system's choice), an IPv4 or IPv6 group.
+     * Datagrams sent to the group and this socket's port then arrive here.
+     * @throws Error naming the group and the interface.
+     */
+    void join_group(const Address& group, const Address& interface_address) {
+        membership(JoinGroup(group, interface_address), "join_group", group, interface_address.host());
+    }
+    /// Joins `group` on the interface with index `interface_index`. @throws Error naming both.
+    void join_group(const Address& group, unsigned interface_index = 0) {
+        membership(JoinGroup(group, interface_index), "join_group", group, index_text(interface_index));
+    }
+    /// Leaves a group joined by interface address. @throws Error.
+    void leave_group(const Address& group, const Address& interface_address) {
+        membership(LeaveGroup(group, interface_address), "leave_group", group, interface_address.host());
+    }
+    /// Leaves a group joined by interface index. @throws Error.
+    void leave_group(const Address& group, unsigned interface_index = 0) {
+        membership(LeaveGroup(group, interface_index), "leave_group", group, index_text(interface_index));
+    }
+
     /// The local port (the system's choice after binding to 0 or the first send).
     std::uint16_t port() const { return local_address().port(); }
 
@@ -144,6 +166,22 @@ public:
     Socket& socket() noexcept { return *this; }
 
 private:
+    template <class Membership>
+    void membership(const Membership& request, const char* call, const Address& group, const std::string& interface) {
+        std::error_code ec;
+        if (!request.valid())
+            ec = make_error_code(Errc::invalid_argument);
+        else
+            set_option(request, ec);
+        if (ec) detail::throw_error(ec, std::string(call) + " " + group.host() + " on interface " + interface);
+    }
+    static std::string index_text(unsigned index) {
+        if (index == 0) return "any";
+        char name[detail::ops::interface_name_size] = {};
+        const char* known = detail::ops::interface_name(index, name);
+        return (known != nullptr ? std::string(known) + " " : std::string()) + "#" + std::to_string(index);
+    }
+
     std::size_t send_batch_to(const ConstBuffer* datagrams, std::size_t count, const ::sockaddr* to,
                               detail::socklen_type to_len, std::error_code& ec) noexcept {
         std::size_t sent = 0;

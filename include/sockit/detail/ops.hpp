@@ -195,6 +195,11 @@ inline std::int64_t coarse_now_ns() noexcept {
     return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+/// fcntl(F_DUPFD_CLOEXEC): a close-on-exec duplicate of `fd`.
+inline native_handle_type dup(native_handle_type fd, std::error_code& ec) noexcept {
+    return check(::fcntl(fd, F_DUPFD_CLOEXEC, 0), ec);
+}
+
 /// The resolution of coarse_now_ns() in nanoseconds (a scheduler tick; 1 if unknown).
 inline std::int64_t coarse_resolution_ns() noexcept {
     ::timespec ts{};
@@ -218,6 +223,14 @@ inline short poll_one(native_handle_type fd, short events, int timeout_ms, std::
     ::pollfd p{fd, events, 0};
     int r = check(::poll(&p, 1, timeout_ms), ec);
     return r > 0 ? p.revents : 0;
+}
+
+/// A descriptor and the events to wait for, as `poll_many` takes them.
+using pollfd_type = ::pollfd;
+
+/// poll(2) on several descriptors; returns how many are ready (0 when `timeout_ms` expired).
+inline int poll_many(pollfd_type* fds, std::size_t count, int timeout_ms, std::error_code& ec) noexcept {
+    return check(::poll(fds, static_cast<::nfds_t>(count), timeout_ms), ec);
 }
 
 /// The index of the network interface called `name`, or 0 if there is none.

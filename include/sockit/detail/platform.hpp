@@ -83,6 +83,51 @@ inline constexpr int tcp_keepintvl = TCP_KEEPINTVL;
 inline constexpr int tcp_keepcnt = TCP_KEEPCNT;
 #endif
 using linger_type = ::linger;
+// More SOL_SOCKET, IP, IPv6 and TCP options (options.hpp), multicast included.
+inline constexpr int so_rcvlowat = SO_RCVLOWAT;
+inline constexpr int so_sndlowat = SO_SNDLOWAT;
+inline constexpr int so_dontroute = SO_DONTROUTE;
+inline constexpr int so_oobinline = SO_OOBINLINE;
+inline constexpr int so_acceptconn = SO_ACCEPTCONN;
+inline constexpr int ip_tos = IP_TOS;
+inline constexpr int ip_multicast_ttl = IP_MULTICAST_TTL;
+inline constexpr int ip_multicast_loop = IP_MULTICAST_LOOP;
+inline constexpr int ip_multicast_if = IP_MULTICAST_IF;
+inline constexpr int ip_add_membership = IP_ADD_MEMBERSHIP;
+inline constexpr int ip_drop_membership = IP_DROP_MEMBERSHIP;
+inline constexpr int ipv6_unicast_hops = IPV6_UNICAST_HOPS;
+inline constexpr int ipv6_multicast_hops = IPV6_MULTICAST_HOPS;
+inline constexpr int ipv6_multicast_loop = IPV6_MULTICAST_LOOP;
+inline constexpr int ipv6_multicast_if = IPV6_MULTICAST_IF;
+inline constexpr int ipv6_join_group = IPV6_JOIN_GROUP;
+inline constexpr int ipv6_leave_group = IPV6_LEAVE_GROUP;
+inline constexpr int tcp_maxseg = TCP_MAXSEG;
+#ifdef TCP_USER_TIMEOUT
+inline constexpr int tcp_user_timeout = TCP_USER_TIMEOUT;
+#endif
+#ifdef TCP_QUICKACK
+inline constexpr int tcp_quickack = TCP_QUICKACK;
+#endif
+using in_addr_type = ::in_addr;
+using ipv6_mreq_type = ::ipv6_mreq;
+#ifdef __linux__
+/// An IPv4 group membership request (IP_ADD_MEMBERSHIP), by interface address or index.
+using ip_mreq_type = ::ip_mreqn;
+inline void fill_ip_mreq(ip_mreq_type& m, in_addr_type group, in_addr_type interface_address, unsigned index) noexcept {
+    m.imr_multiaddr = group;
+    m.imr_address = interface_address;
+    m.imr_ifindex = static_cast<int>(index);
+}
+inline constexpr bool ip_mreq_has_index = true;
+#else
+/// An IPv4 group membership request (IP_ADD_MEMBERSHIP), by interface address only.
+using ip_mreq_type = ::ip_mreq;
+inline void fill_ip_mreq(ip_mreq_type& m, in_addr_type group, in_addr_type interface_address, unsigned) noexcept {
+    m.imr_multiaddr = group;
+    m.imr_interface = interface_address;
+}
+inline constexpr bool ip_mreq_has_index = false;
+#endif
 } // namespace opt
 
 } // namespace detail

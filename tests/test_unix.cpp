@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+// Unix-domain sockets: addresses, stream server and client, stale socket files, datagrams, socket_pair.
+#include "support.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace std::chrono_literals;
+using sockit::Errc;
+using sockit::UnixAddress;
+
+namespace {
+
+/// A fresh directory under /tmp, removed with what is left in it.
+class TempDir {
+public:
+    TempDir() {
+        char name[] = "/tmp/sockit-test-XXXXXX";
+        REQUIRE(::mkdtemp(name) != nullptr);
+        path_ = name;
+    }
+    ~TempDir() { std::system(("rm -rf '" + path_ + "'").c_str()); }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+bool exists(const std::string& path) {
+    struct ::stat st {};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+/// An abstract name nobody else uses.
+std::string unique_name(const char* what) {
+    static std::atomic<int> counter{0};
+    return std::string("sockit-test-") + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+}
+
+} // namespace
+
+TEST_CASE("UnixAddress holds a path or an abstract name, printable", "[unix][address]") {
+    UnixAddress file("/tmp/x.sock");
+    CHECK(file.is_path());
+    CHECK(file.path() == "/tmp/x.sock");
+    CHECK(file.to_string() == "/tmp/x.sock");
+    auto hidden = UnixAddress::abstract("svc");
+    CHECK(hidden.is_abstract());
+    CHECK(hidden.path() == "svc");
+    CHECK(hidden.to_string() == "@svc");
+    CHECK(UnixAddress().to_string() == "(unnamed)");
+    CHECK(UnixAddress("/a") == UnixAddress("/a"));
+    CHECK(UnixAddress("/a") != UnixAddress::abstract("/a"));
+    std::ostringstream os;
+    os << file;
+    CHECK(os.str() == "/tmp/x.sock");
+}
+
+TEST_CASE("UnixAddress rejects a path longer than sun_path with a clear error", "[unix][address][errors]") {
+    std::string longest(UnixAddress::max_path_size, 'p');
+    CHECK(UnixAddress(longest).path() == longest);
+    std::string too_long = "/" + std::string(UnixAddress::max_path_size, 'p');
+    try {
+        UnixAddress a(too_long);
+        FAIL("a path of " << too_long.size() << " bytes was accepted");
+    } catch (const sockit::AddressError& e) {
+        CHECK(e.code() == std::errc::filename_too_long);
+        CHECK_THAT(e.what(), sockit_test::contains("unix address '/ppp"));
+        CHECK_THAT(e.what(), sockit_test::contains("(" + std::to_string(too_long.size()) + " bytes; at most " +
+                                                   std::to_string(UnixAddress::max_path_size) + " fit in sun_path)"));
+    }
+    std::error_code ec;
+    UnixAddress::from_path(too_long, ec);
+    CHECK(ec == std::errc::filename_too_long);
+    CHECK_THROWS_WITH(UnixAddress(""), sockit_test::contains("(empty)"));
+    CHECK_THROWS_WITH(UnixAddress(std::string("a\0b", 3)), sockit_test::contains("contains a NUL byte"));
+    CHECK_THROWS_AS(UnixAddress::abstract(std::string(UnixAddress::max_path_size + 1, 'a')), sockit::AddressError);
+}
+
+TEST_CASE("UnixServer and UnixClient talk over a socket file", "[unix][stream]") {
+    sockit_test::FdLeakCheck fds;
+    TempDir dir;
+    std::string path = dir.file("echo.sock");
+    {
+        sockit::UnixServer server(path);
+        CHECK(exists(path));
+        CHECK(server.local_address() == UnixAddress(path));
+        sockit_test::JoinedThread peer([&] {
+            auto [conn, from] = server.accept();
+            CHECK(from.is_unnamed());
+            conn.set_timeout(5s);
+            std::string line = conn.recv_until("\n", 100);
+            conn.send_all("echo: " + line);
+        });
+        sockit::UnixClient client(path, 5s);
+        CHECK(client.peer_address().path() == path);
+        client.set_timeout(5s);
+        client.send_all("hello\n");
+        CHECK(client.recv_until("\n", 100) == "echo: hello\n");
+        peer.join();
+        server.close();
+        CHECK_FALSE(exists(path)); // unlink_on_close
+    }
+    SECTION("unlink_on_close off leaves the file") {
+        sockit::UnixBindOptions keep;
+        keep.unlink_on_close = false;
+        { sockit::UnixServer server(path, keep); }
+        CHECK(exists(path));
+    }
+}
+
+TEST_CASE("A stale socket file is replaced, a live one is AddressInUse", "[unix][stream][errors]") {
+    sockit_test::FdLeakCheck fds;
+    TempDir dir;
+    std::string path = dir.file("svc.sock");
+    sockit::UnixBindOptions keep;
+    keep.unlink_on_close = false;
+    { sockit::UnixServer dead(path, keep); } // as if the process had died: the file stays
+    REQUIRE(exists(path));
+    CHECK_THROWS_AS(sockit::UnixClient(path), sockit::ConnectionRefused);
+
+    sockit::UnixServer server(path); // replaces the stale file
+    {
+        sockit::UnixClient client(path, 5s);
+        auto accepted = server.accept();
+        CHECK(accepted.first.is_open());
+    }
+    try {
+        sockit::UnixServer second(path);
+        FAIL("a second server took a live socket file");
+    } catch (const sockit::AddressInUse& e) {
+        CHECK_THAT(e.what(), sockit_test::contains("bind " + path));
+    }
+    sockit::UnixBindOptions no_replace;
+    no_replace.replace_stale = false;
+    server.close();
+    { sockit::UnixServer dead(path, keep); }
+    CHECK_THROWS_AS(sockit::UnixServer(path, no_replace), sockit::AddressInUse);
+
+    SECTION("a file that is not a socket is never removed") {
+        std::string plain = dir.file("plain");
+        std::ofstream(plain) << "data";
+        CHECK_THROWS_AS(sockit::UnixServer(plain), sockit::AddressInUse);
+        std::ifstream in(plain);
+        std::string content;
+        in >> content;
+        CHECK(content == "data");
+    }
+}
+
+TEST_CASE("A server does not remove a socket file that is no longer its own", "[unix][stream]") {
+    sockit_test::FdLeakCheck fds;
+    TempDir dir;
+    std::string path = dir.file("moved.sock");
+    sockit::UnixServer first(path);
+    REQUIRE(::unlink(path.c_str()) == 0);
+    sockit::UnixServer second(path); // a new server at the same path
+    first.close();
+    CHECK(exists(path));
+    sockit::UnixClient client(path, 5s);
+    CHECK(second.accept().first.is_open());
+}
+
+TEST_CASE("UnixClient reports a missing file and a timeout, naming the path", "[unix][stream][errors]") {
+    sockit_test::FdLeakCheck fds;
+    TempDir dir;
+    std::string path = dir.file("none.sock");
+    try {
+        sockit::UnixClient client(path);
+        FAIL("connected to a missing file");
+    } catch (const sockit::Error& e) {
+        CHECK(e.code() == std::errc::no_such_file_or_directory);
+        CHECK_THAT(e.what(), sockit_test::contains("connect " + path));
+    }
+    std::error_code ec;
+    auto client = sockit::UnixClient::connect(UnixAddress(path), std::nullopt, ec);
+    CHECK(ec == std::errc::no_such_file_or_directory);
+    CHECK_FALSE(client.is_open());
+
+    SECTION("a full backlog times out") {
+        sockit::UnixBindOptions tiny;
+        tiny.backlog = 0;
+        sockit::UnixServer server(path, tiny);
+        std::vector<sockit::UnixClient> queued;
+        std::error_code qec;
+        auto took = sockit_test::elapsed([&] {
+            for (int i = 0; i < 8 && !qec; ++i) {
+                auto c = sockit::UnixClient::connect(UnixAddress(path), std::chrono::milliseconds(200), qec);
+                if (!qec) queued.push_back(std::move(c));
+            }
+        });
+        CHECK(qec == std::errc::timed_out);
+        CHECK_THROWS_AS(sockit::UnixClient(path, 100ms), sockit::TimeoutError);
+        CHECK(took < 3s);
+    }
+}
+
+TEST_CASE("Abstract names need no file", "[unix][stream][abstract]") {
+    sockit_test::FdLeakCheck fds;
+    auto name = UnixAddress::abstract(unique_name("abstract"));
+    sockit::UnixServer server(name);
+    CHECK(server.local_address() == name);
+    sockit::UnixClient client(name, 5s);
+    auto [conn, from] = server.accept();
+    client.send_all("ping");
+    char buf[4];
+    conn.set_timeout(5s);
+    conn.recv_exactly(buf, 4);
+    CHECK(std::string(buf, 4) == "ping");
+    CHECK(conn.local_address().to_string() == "@" + name.path());
+    CHECK_THROWS_AS(sockit::UnixServer(name), sockit::AddressInUse);
+}
+
+TEST_CASE("socket_pair gives two connected streams with every stream operation", "[unix][stream][pair]") {
+    sockit_test::FdLeakCheck fds;
+    auto pair = sockit::socket_pair(); // not a structured binding: a lambda below uses it
+    sockit::UnixStream& a = pair.first;
+    sockit::UnixStream& b = pair.second;
+    std::error_code ec;
+    CHECK(sockit::detail::ops::close_on_exec(a.native_handle(), ec));
+    a.send_all({sockit::buffer("head:"), sockit::buffer("body\n")});
+    b.set_timeout(5s);
+    CHECK(b.recv_until("\n", 100) == "head:body\n");
+    b.send_all("xyz");
+    char buf[3];
+    a.recv_exactly(buf, 3);
+    CHECK(std::string(buf, 3) == "xyz");
+    b.set_timeout(100ms);
+    auto took = sockit_test::elapsed([&] { CHECK_THROWS_AS(b.recv(buf, 3), sockit::TimeoutError); });
+    CHECK(took >= 90ms);
+    CHECK(took < 2s);
+    a.shutdown(sockit::Shutdown::write);
+    CHECK(b.recv(buf, 3) == 0);
+}
+
+TEST_CASE("UnixDatagram keeps message boundaries and names its sender", "[unix][datagram]") {
+    sockit_test::FdLeakCheck fds;
+    TempDir dir;
+    UnixAddress server_addr(dir.file("server.sock"));
+    UnixAddress client_addr(dir.file("client.sock"));
+    sockit::UnixDatagram server(server_addr);
+    sockit::UnixDatagram client(client_addr);
+    server.set_timeout(5s);
+    client.set_timeout(5s);
+    client.send_to("one", server_addr);
+    client.send_to("two!", server_addr);
+    char buf[16];
+    auto d = server.recv_from(buf, sizeof buf);
+    CHECK(std::string(buf, d.size) == "one");
+    CHECK(d.sender == client_addr);
+    d = server.recv_from(buf, sizeof buf);
+    CHECK(std::string(buf, d.size) == "two!");
+
+    SECTION("truncation is an error") {
+        client.send_to("0123456789", server_addr);
+        std::error_code ec;
+        auto t = server.recv_from(buf, 4, ec);
+        CHECK(ec == Errc::datagram_truncated);
+        CHECK(t.size == 4);
+        CHECK(std::string(buf, 4) == "0123");
+    }
+    SECTION("connected") {
+        client.connect(server_addr);
+        CHECK(client.peer_address() == server_addr);
+        client.send("hi", 2);
+        CHECK(server.recv(buf, sizeof buf) == 2);
+        server.close();
+        // Nobody is bound there any more: the file is gone.
+        std::error_code ec;
+        client.send_to("x", 1, server_addr, ec);
+        CHECK(ec);
+    }
+    SECTION("an unbound sender is unnamed") {
+        sockit::UnixDatagram anonymous;
+        anonymous.send_to("anon", server_addr);
+        d = server.recv_from(buf, sizeof buf);
+        CHECK(std::string(buf, d.size) == "anon");
+        CHECK(d.sender.is_unnamed());
+    }
+    SECTION("datagram_pair") {
+        auto [x, y] = sockit::datagram_pair();
+        x.send("ab", 2);
+        x.send("c", 1);
+        y.set_timeout(5s);
+        CHECK(y.recv(buf, sizeof buf) == 2);
+        CHECK(y.recv(buf, sizeof buf) == 1);
+    }
+}
+
+TEST_CASE("A Unix-domain stream knows its peer's credentials", "[unix][stream][credentials]") {
+    sockit_test::FdLeakCheck fds;
+    auto name = UnixAddress::abstract(unique_name("creds"));
+    sockit::UnixServer server(name);
+    sockit::UnixClient client(name, 5s);
+    auto accepted = server.accept();
+    auto peer = accepted.first.peer_credentials();
+#ifdef __linux__
+    CHECK(peer.pid == static_cast<long>(::getpid()));
+#endif
+    CHECK(peer.uid == static_cast<unsigned long>(::geteuid()));
+    CHECK(peer.gid == static_cast<unsigned long>(::getegid()));
+    CHECK(client.peer_credentials().uid == peer.uid);
+    sockit::UnixStream none;
+    std::error_code ec;
+    none.peer_credentials(ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK_THROWS_WITH(none.peer_credentials(), sockit_test::contains("peer_credentials"));
+}
