@@ -436,7 +436,7 @@ public:
     template <class Option>
     Option get_option() const {
         std::error_code ec;
-        Option option = get_option<Option>(ec);
+        auto option = get_option<Option>(ec);
         if (ec) detail::throw_error(ec, "getsockopt " + detail::option_label(option));
         return option;
     }
@@ -486,7 +486,8 @@ public:
         }
         using Ns = std::chrono::duration<long double, std::nano>;
         long double ns = std::chrono::duration_cast<Ns>(timeout).count();
-        constexpr auto max = static_cast<long double>(std::numeric_limits<std::int64_t>::max() / 2);
+        constexpr std::int64_t max_ns = std::numeric_limits<std::int64_t>::max() / 2;
+        constexpr auto max = static_cast<long double>(max_ns);
         auto whole = static_cast<std::int64_t>(ns < max ? ns : max);
         if (static_cast<long double>(whole) < ns) ++whole; // round up: never wait less than asked
         set_timeout_ns(whole, ec);

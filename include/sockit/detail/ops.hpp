@@ -8,9 +8,7 @@
 
 #include "sockit/detail/platform.hpp"
 
-namespace sockit {
-namespace detail {
-namespace ops {
+namespace sockit::detail::ops {
 
 inline constexpr short poll_in = POLLIN;
 inline constexpr short poll_out = POLLOUT;
@@ -137,7 +135,7 @@ inline bool close_on_exec(native_handle_type fd, std::error_code& ec) noexcept {
 inline short poll_one(native_handle_type fd, short events, int timeout_ms, std::error_code& ec) noexcept {
     ::pollfd p{fd, events, 0};
     int r = check(::poll(&p, 1, timeout_ms), ec);
-    return r > 0 ? p.revents : 0;
+    return r > 0 ? p.revents : short{0};
 }
 
 /// The index of the network interface called `name`, or 0 if there is none.
@@ -180,6 +178,4 @@ inline void getaddrinfo(const char* host, int family, const std::error_category&
     for (::addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) visit(ai->ai_addr, ai->ai_addrlen);
 }
 
-} // namespace ops
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail::ops

@@ -18,8 +18,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-namespace sockit {
-namespace detail {
+namespace sockit::detail {
 
 /// The operating system's socket handle type.
 using native_handle_type = int;
@@ -75,5 +74,4 @@ inline constexpr int tcp_keepcnt = TCP_KEEPCNT;
 using linger_type = ::linger;
 } // namespace opt
 
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail
