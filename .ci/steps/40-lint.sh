@@ -23,7 +23,7 @@ trap 'rm -rf "$work"' EXIT
 {
     echo '['
     sep=''
-    for header in $(cd include && find sockit -name '*.hpp' | sort); do
+    for header in $(cd include && find sockit -name '*.hpp' ! -name platform_win.hpp | sort); do
         tu=$work/$(echo "$header" | tr / _ | sed 's/\.hpp$//').cpp
         printf '#include <%s>\n' "$header" >"$tu"
         printf '%s{"directory": "%s", "file": "%s", "command": "clang++ -std=c++17 -I%s/include -c %s"}\n' \

@@ -47,15 +47,10 @@ inline std::string context(const char* call, const Address& address) {
     out += address.to_string();
     return out;
 }
-inline bool is_interrupted(const std::error_code& ec) noexcept {
-    return ec.value() == EINTR && ec.category() == std::generic_category();
-}
-inline bool is_in_progress(const std::error_code& ec) noexcept {
-    return ec.value() == EINPROGRESS && ec.category() == std::generic_category();
-}
-inline bool is_would_block_fast(const std::error_code& ec) noexcept {
-    return (ec.value() == EAGAIN || ec.value() == EWOULDBLOCK) && ec.category() == std::generic_category();
-}
+// By condition, not errno value, so that Winsock's codes match too.
+inline bool is_interrupted(const std::error_code& ec) noexcept { return ec == std::errc::interrupted; }
+inline bool is_in_progress(const std::error_code& ec) noexcept { return ec == std::errc::operation_in_progress; }
+inline bool is_would_block_fast(const std::error_code& ec) noexcept { return is_would_block(ec); }
 
 /// The point at which a call's timeout expires, taken the first time the call has to wait.
 struct Deadline {
@@ -247,7 +242,7 @@ public:
         std::error_code ec;
         detail::ops::getsockopt(fd_, detail::opt::sol_socket, detail::opt::so_error, &value, &len, ec);
         if (ec) return ec;
-        return value == 0 ? std::error_code() : std::error_code(value, std::generic_category());
+        return value == 0 ? std::error_code() : detail::native_error(value);
     }
 
     /// Sends some of `data`; returns how many bytes went out (possibly fewer than `size`).

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // One-to-one wrappers of the BSD socket calls. Each reports failure through a
 // std::error_code and never throws; none retries or waits (that is socket.hpp's job).
+// The calls that differ on Windows (Winsock) have their two versions in the one
+// #ifdef _WIN32 block below; the others are shared.
 #pragma once
 
 #include <cstddef>
@@ -12,9 +14,6 @@ namespace sockit::detail::ops {
 
 inline constexpr short poll_in = POLLIN;
 inline constexpr short poll_out = POLLOUT;
-inline constexpr int shut_rd = SHUT_RD;
-inline constexpr int shut_wr = SHUT_WR;
-inline constexpr int shut_rdwr = SHUT_RDWR;
 inline constexpr int msg_peek = MSG_PEEK;
 
 /// Stores the result of a call that returns -1 on failure; returns `result`.
@@ -27,6 +26,161 @@ inline T check(T result, std::error_code& ec) noexcept {
     return result;
 }
 
+#ifdef _WIN32
+// Winsock: SOCKET handles, int lengths, closesocket, ioctlsocket, WSAPoll; no SIGPIPE to avoid.
+
+inline constexpr int shut_rd = SD_RECEIVE;
+inline constexpr int shut_wr = SD_SEND;
+inline constexpr int shut_rdwr = SD_BOTH;
+
+/// Winsock's lengths are int: larger sizes are capped, which makes a partial send or receive.
+inline int int_size(std::size_t size) noexcept { return size > 0x7fffffff ? 0x7fffffff : static_cast<int>(size); }
+
+/// Stores the result of a call that returns INVALID_SOCKET on failure; returns `handle`.
+inline native_handle_type check_handle(native_handle_type handle, std::error_code& ec) noexcept {
+    if (handle == invalid_handle)
+        ec = last_error();
+    else
+        ec.clear();
+    return handle;
+}
+
+/// WSASocketW, never inherited by child processes (Windows' close-on-exec). Starts Winsock
+/// first if this is the process's first socket.
+inline native_handle_type socket(int family, int type, int protocol, std::error_code& ec) noexcept {
+    if (int error = network_startup()) {
+        ec = native_error(error);
+        return invalid_handle;
+    }
+    return check_handle(
+        ::WSASocketW(family, type, protocol, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT), ec);
+}
+
+/// closesocket.
+inline void close(native_handle_type fd, std::error_code& ec) noexcept { check(::closesocket(fd), ec); }
+
+/// accept; fills `addr`/`len` with the peer's address. As on POSIX, the accepted socket is
+/// blocking (Winsock's inherits the listening socket's non-blocking mode) and not inherited by
+/// child processes.
+inline native_handle_type accept(native_handle_type fd, ::sockaddr* addr, socklen_type* len,
+                                 std::error_code& ec) noexcept {
+    native_handle_type accepted = check_handle(::accept(fd, addr, len), ec);
+    if (ec) return accepted;
+    ::u_long off = 0;
+    if (::ioctlsocket(accepted, FIONBIO, &off) != 0) {
+        ec = last_error();
+    } else if (!::SetHandleInformation(reinterpret_cast<::HANDLE>(accepted), HANDLE_FLAG_INHERIT, 0)) {
+        ec = native_error(static_cast<int>(::GetLastError()));
+    } else {
+        return accepted;
+    }
+    ::closesocket(accepted);
+    return invalid_handle;
+}
+
+/// connect. A non-blocking connect that has started reports EINPROGRESS, as on POSIX
+/// (Winsock says WSAEWOULDBLOCK).
+inline void connect(native_handle_type fd, const ::sockaddr* addr, socklen_type len, std::error_code& ec) noexcept {
+    check(::connect(fd, addr, len), ec);
+    if (ec == std::errc::operation_would_block) ec = native_error(WSAEINPROGRESS);
+}
+
+/// send (Windows has no SIGPIPE: nothing to suppress).
+inline ssize_type send(native_handle_type fd, const void* data, std::size_t size, int flags,
+                       std::error_code& ec) noexcept {
+    return check(::send(fd, static_cast<const char*>(data), int_size(size), flags), ec);
+}
+
+/// recv.
+inline ssize_type recv(native_handle_type fd, void* data, std::size_t size, int flags, std::error_code& ec) noexcept {
+    return check(::recv(fd, static_cast<char*>(data), int_size(size), flags), ec);
+}
+
+/// sendto.
+inline ssize_type sendto(native_handle_type fd, const void* data, std::size_t size, int flags, const ::sockaddr* addr,
+                         socklen_type len, std::error_code& ec) noexcept {
+    return check(::sendto(fd, static_cast<const char*>(data), int_size(size), flags, addr, len), ec);
+}
+
+/// recvfrom. A datagram larger than `size` fails with WSAEMSGSIZE after storing its first
+/// `size` bytes and the sender; Winsock does not tell the full length, so the result is then
+/// `size + 1`: larger than `size`, like the POSIX version's MSG_TRUNC result.
+inline ssize_type recvfrom(native_handle_type fd, void* data, std::size_t size, int flags, ::sockaddr* addr,
+                           socklen_type* len, std::error_code& ec) noexcept {
+    int capacity = int_size(size);
+    ssize_type result = check(::recvfrom(fd, static_cast<char*>(data), capacity, flags, addr, len), ec);
+    if (ec != std::errc::message_size) return result;
+    ec.clear();
+    return capacity + 1;
+}
+
+// sendmsg: POSIX only (Winsock's WSASend takes WSABUFs, not iovecs).
+
+/// getsockopt.
+inline void getsockopt(native_handle_type fd, int level, int name, void* value, socklen_type* len,
+                       std::error_code& ec) noexcept {
+    check(::getsockopt(fd, level, name, static_cast<char*>(value), len), ec);
+}
+
+/// setsockopt.
+inline void setsockopt(native_handle_type fd, int level, int name, const void* value, socklen_type len,
+                       std::error_code& ec) noexcept {
+    check(::setsockopt(fd, level, name, static_cast<const char*>(value), len), ec);
+}
+
+/// Sets or clears non-blocking mode (ioctlsocket FIONBIO).
+inline void set_nonblocking(native_handle_type fd, bool on, std::error_code& ec) noexcept {
+    ::u_long mode = on ? 1 : 0;
+    check(::ioctlsocket(fd, FIONBIO, &mode), ec);
+}
+
+/// Winsock cannot tell whether a socket is non-blocking: false (blocking), or an error if
+/// `fd` is not a socket.
+inline bool is_nonblocking(native_handle_type fd, std::error_code& ec) noexcept {
+    int type = 0;
+    socklen_type len = sizeof type;
+    getsockopt(fd, opt::sol_socket, opt::so_type, &type, &len, ec);
+    return false;
+}
+
+/// True if the socket is not inherited by child processes (Windows' close-on-exec).
+inline bool close_on_exec(native_handle_type fd, std::error_code& ec) noexcept {
+    ::DWORD flags = 0;
+    if (!::GetHandleInformation(reinterpret_cast<::HANDLE>(fd), &flags)) {
+        ec = native_error(static_cast<int>(::GetLastError()));
+        return false;
+    }
+    ec.clear();
+    return (flags & HANDLE_FLAG_INHERIT) == 0;
+}
+
+/// WSAPoll on one socket; returns the revents, or 0 when `timeout_ms` expired.
+/// A negative timeout waits forever.
+inline short poll_one(native_handle_type fd, short events, int timeout_ms, std::error_code& ec) noexcept {
+    ::WSAPOLLFD p{fd, events, 0};
+    int r = check(::WSAPoll(&p, 1, timeout_ms), ec);
+    return r > 0 ? p.revents : short{0};
+}
+
+/// Interface names are not looked up on Windows (that needs iphlpapi): IPv6 scopes are
+/// numbers there (`fe80::1%12`), so a named scope is never found.
+inline unsigned interface_index(const char*) noexcept { return 0; }
+
+/// No interface names on Windows: always nullptr, so that scopes are printed as numbers.
+inline const char* interface_name(unsigned, char*) noexcept { return nullptr; }
+inline constexpr std::size_t interface_name_size = 16;
+
+/// inet_ntop.
+inline const char* inet_ntop(int family, const void* addr, char* out, socklen_type size) noexcept {
+    return ::inet_ntop(family, addr, out, static_cast<std::size_t>(size));
+}
+
+#else // POSIX
+
+inline constexpr int shut_rd = SHUT_RD;
+inline constexpr int shut_wr = SHUT_WR;
+inline constexpr int shut_rdwr = SHUT_RDWR;
+
 /// socket(2), always close-on-exec.
 inline native_handle_type socket(int family, int type, int protocol, std::error_code& ec) noexcept {
     return check(::socket(family, type | SOCK_CLOEXEC, protocol), ec);
@@ -34,14 +188,6 @@ inline native_handle_type socket(int family, int type, int protocol, std::error_
 
 /// close(2). Never retried on EINTR: on Linux the descriptor is gone either way.
 inline void close(native_handle_type fd, std::error_code& ec) noexcept { check(::close(fd), ec); }
-
-/// bind(2).
-inline void bind(native_handle_type fd, const ::sockaddr* addr, socklen_type len, std::error_code& ec) noexcept {
-    check(::bind(fd, addr, len), ec);
-}
-
-/// listen(2).
-inline void listen(native_handle_type fd, int backlog, std::error_code& ec) noexcept { check(::listen(fd, backlog), ec); }
 
 /// accept4(2) with close-on-exec; fills `addr`/`len` with the peer's address.
 inline native_handle_type accept(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {
@@ -85,16 +231,6 @@ inline ssize_type sendmsg(native_handle_type fd, const ::iovec* bufs, std::size_
     return check(::sendmsg(fd, &msg, flags | MSG_NOSIGNAL), ec);
 }
 
-/// getsockname(2).
-inline void getsockname(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {
-    check(::getsockname(fd, addr, len), ec);
-}
-
-/// getpeername(2).
-inline void getpeername(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {
-    check(::getpeername(fd, addr, len), ec);
-}
-
 /// getsockopt(2).
 inline void getsockopt(native_handle_type fd, int level, int name, void* value, socklen_type* len,
                        std::error_code& ec) noexcept {
@@ -106,9 +242,6 @@ inline void setsockopt(native_handle_type fd, int level, int name, const void* v
                        std::error_code& ec) noexcept {
     check(::setsockopt(fd, level, name, value, len), ec);
 }
-
-/// shutdown(2).
-inline void shutdown(native_handle_type fd, int how, std::error_code& ec) noexcept { check(::shutdown(fd, how), ec); }
 
 /// Sets or clears O_NONBLOCK.
 inline void set_nonblocking(native_handle_type fd, bool on, std::error_code& ec) noexcept {
@@ -145,26 +278,53 @@ inline unsigned interface_index(const char* name) noexcept { return ::if_nametoi
 inline const char* interface_name(unsigned index, char* out) noexcept { return ::if_indextoname(index, out); }
 inline constexpr std::size_t interface_name_size = IF_NAMESIZE;
 
-/// inet_pton(3): 1 on success, 0 if `text` is not an address of `family`.
-inline int inet_pton(int family, const char* text, void* out) noexcept { return ::inet_pton(family, text, out); }
-
 /// inet_ntop(3).
 inline const char* inet_ntop(int family, const void* addr, char* out, socklen_type size) noexcept {
     return ::inet_ntop(family, addr, out, size);
 }
 
+#endif
+
+/// bind(2).
+inline void bind(native_handle_type fd, const ::sockaddr* addr, socklen_type len, std::error_code& ec) noexcept {
+    check(::bind(fd, addr, len), ec);
+}
+
+/// listen(2).
+inline void listen(native_handle_type fd, int backlog, std::error_code& ec) noexcept { check(::listen(fd, backlog), ec); }
+
+/// getsockname(2).
+inline void getsockname(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {
+    check(::getsockname(fd, addr, len), ec);
+}
+
+/// getpeername(2).
+inline void getpeername(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {
+    check(::getpeername(fd, addr, len), ec);
+}
+
+/// shutdown(2).
+inline void shutdown(native_handle_type fd, int how, std::error_code& ec) noexcept { check(::shutdown(fd, how), ec); }
+
+/// inet_pton(3): 1 on success, 0 if `text` is not an address of `family`.
+inline int inet_pton(int family, const char* text, void* out) noexcept { return ::inet_pton(family, text, out); }
+
 /// getaddrinfo(3) for stream sockets of `family` (0 for any); calls `visit(addr, len)` on each
-/// result in order. Failures are in resolver_category() (or errno for EAI_SYSTEM).
+/// result in order. Failures are in resolver_category() (or the system's, for EAI_SYSTEM).
 template <class Visit>
 inline void getaddrinfo(const char* host, int family, const std::error_category& resolver, Visit&& visit,
                         std::error_code& ec) {
+    if (int error = network_startup()) {
+        ec = native_error(error);
+        return;
+    }
     ::addrinfo hints{};
     hints.ai_family = family;
     hints.ai_socktype = SOCK_STREAM;
     ::addrinfo* list = nullptr;
     int rc = ::getaddrinfo(host, nullptr, &hints, &list);
     if (rc != 0) {
-        if (rc == EAI_SYSTEM)
+        if (is_resolver_system_error(rc))
             ec = last_error();
         else
             ec = std::error_code(rc, resolver);

@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <system_error>
 
+#ifdef _WIN32
+#include "sockit/detail/platform_win.hpp"
+#else
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -29,8 +32,22 @@ using ssize_type = ::ssize_t;
 /// Length type of socket addresses.
 using socklen_type = ::socklen_t;
 
+/// An errno value (or SO_ERROR's) as a portable error code.
+inline std::error_code native_error(int code) noexcept { return {code, std::generic_category()}; }
+
 /// The error of the last failed system call, as a portable error code.
-inline std::error_code last_error() noexcept { return {errno, std::generic_category()}; }
+inline std::error_code last_error() noexcept { return native_error(errno); }
+
+/// Prepares the socket library for use (nothing to do on POSIX); returns 0 or an error.
+inline int network_startup() noexcept { return 0; }
+
+/// True if getaddrinfo's result `rc` means "see errno".
+inline bool is_resolver_system_error(int rc) noexcept { return rc == EAI_SYSTEM; }
+
+} // namespace sockit::detail
+#endif
+
+namespace sockit::detail {
 
 /// True if `ec` means "the call would block" (EAGAIN or EWOULDBLOCK).
 inline bool is_would_block(const std::error_code& ec) noexcept {
