@@ -388,5 +388,6 @@ private:
 /// Hashes a sockit::Address so that it can key unordered containers.
 template <>
 struct std::hash<sockit::Address> {
+    /// `a.hash()`.
     std::size_t operator()(const sockit::Address& a) const noexcept { return a.hash(); }
 };
