@@ -61,7 +61,12 @@ if [ -z "$wine" ]; then
     exit 0
 fi
 say "running under $("$wine" --version 2>/dev/null || echo wine)"
-export WINEPREFIX=$work/wine WINEDEBUG=-all
+# A throw-away wine prefix (and wine's temporary files) inside $work; the wine server is
+# waited for before $work is removed.
+mkdir -p "$work/tmp"
+export WINEPREFIX=$work/wine WINEDEBUG=-all TMPDIR=$work/tmp
+wineserver=$(command -v wineserver || echo "$(dirname "$wine")/wineserver")
+trap '"$wineserver" -w 2>/dev/null; rm -rf "$work"' EXIT
 if ! timeout 120 "$wine" "$work/consumer/consumer.exe" >"$work/probe.log" 2>&1; then
     cat "$work/probe.log"
     echo "wine cannot run the Windows programs here: they were built, not run"
