@@ -39,4 +39,19 @@ else
     echo "clang-tidy findings above (checks and the reasons for disabled ones: .clang-tidy)" >&2
     status=1
 fi
+# The Windows code in include/sockit/detail/, through the umbrella header compiled for Windows.
+. .ci/lib/mingw.sh
+if [ -n "$mingw_cxx" ]; then
+    mapfile -t clang_args < <(mingw_clang_args)
+    printf '#include <sockit/sockit.hpp>\n' >"$work/windows.cpp"
+    if "$tidy" --quiet --config-file="$root/.clang-tidy" "$work/windows.cpp" -- -std=c++17 "${clang_args[@]}" \
+        -I "$root/include" 2>/dev/null; then
+        echo "clang-tidy: no findings in include/ compiled for Windows"
+    else
+        echo "clang-tidy findings above, in the code compiled for Windows" >&2
+        status=1
+    fi
+else
+    echo "clang-tidy for Windows skipped: MinGW-w64 is not installed (Debian: g++-mingw-w64-x86-64-posix)"
+fi
 exit $status

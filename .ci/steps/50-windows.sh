@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Cross-compiles sockit for 64-bit Windows with MinGW-w64: every header, the tests (with
-# Catch2 2's single header), the examples, and a find_package consumer through CMake (which
-# must link ws2_32 by itself). If wine can run Windows programs here, runs them too.
+# Cross-compiles sockit for 64-bit Windows with MinGW-w64: every header (with g++, and with
+# clang++ for the same target), the tests (with Catch2 2's single header), the examples, and
+# a find_package consumer through CMake (which must link ws2_32 by itself). If wine can run
+# Windows programs here, runs them too.
 set -euo pipefail
 root=$PWD
-cxx=$(command -v x86_64-w64-mingw32-g++-posix || true)
+. .ci/lib/mingw.sh
+cxx=$mingw_cxx
 [ -n "$cxx" ] || { echo "x86_64-w64-mingw32-g++-posix not found (Debian: g++-mingw-w64-x86-64-posix)" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/sockit-windows.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -18,7 +20,11 @@ for header in $(cd include && find sockit -name '*.hpp' | sort); do
 done
 find "$work" -name 'sockit_*.cpp' -print0 |
     xargs -0 -P 2 -I{} sh -c '"$0" "$@" -fsyntax-only {} || { echo "FAILED: {}"; exit 255; }' "$cxx" "${flags[@]}"
-echo "$(find "$work" -name 'sockit_*.cpp' | wc -l) headers compile for Windows"
+mapfile -t clang_args < <(mingw_clang_args)
+find "$work" -name 'sockit_*.cpp' -print0 |
+    xargs -0 -P 2 -I{} sh -c '"$0" "$@" -fsyntax-only {} || { echo "FAILED: {}"; exit 255; }' \
+        clang++ "${clang_args[@]}" "${flags[@]}"
+echo "$(find "$work" -name 'sockit_*.cpp' | wc -l) headers compile for Windows with g++ and clang++"
 
 say "tests"
 # Catch2 2 is one header: put only its directory on the include path (not /usr/include).

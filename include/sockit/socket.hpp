@@ -424,7 +424,7 @@ public:
         Option option;
         auto len = static_cast<detail::socklen_type>(option.size());
         detail::ops::getsockopt(fd_, option.level(), option.name(), option.data(), &len, ec);
-        if (!ec) option.resize(len);
+        if (!ec) option.resize(static_cast<std::size_t>(len));
         return option;
     }
     /// Reads a typed option. @throws Error naming the option.

@@ -33,8 +33,16 @@ inline constexpr int shut_rd = SD_RECEIVE;
 inline constexpr int shut_wr = SD_SEND;
 inline constexpr int shut_rdwr = SD_BOTH;
 
+/// FIONBIO as ioctlsocket's `long` command (the macro is an unsigned long).
+inline constexpr long fionbio = static_cast<long>(FIONBIO);
+
 /// Winsock's lengths are int: larger sizes are capped, which makes a partial send or receive.
 inline int int_size(std::size_t size) noexcept { return size > 0x7fffffff ? 0x7fffffff : static_cast<int>(size); }
+
+/// A SOCKET as the kernel HANDLE it is, for the handle calls.
+inline ::HANDLE as_handle(native_handle_type fd) noexcept {
+    return reinterpret_cast<::HANDLE>(fd); // NOLINT(performance-no-int-to-ptr): the API's own conversion
+}
 
 /// Stores the result of a call that returns INVALID_SOCKET on failure; returns `handle`.
 inline native_handle_type check_handle(native_handle_type handle, std::error_code& ec) noexcept {
@@ -67,9 +75,9 @@ inline native_handle_type accept(native_handle_type fd, ::sockaddr* addr, sockle
     native_handle_type accepted = check_handle(::accept(fd, addr, len), ec);
     if (ec) return accepted;
     ::u_long off = 0;
-    if (::ioctlsocket(accepted, FIONBIO, &off) != 0) {
+    if (::ioctlsocket(accepted, fionbio, &off) != 0) {
         ec = last_error();
-    } else if (!::SetHandleInformation(reinterpret_cast<::HANDLE>(accepted), HANDLE_FLAG_INHERIT, 0)) {
+    } else if (!::SetHandleInformation(as_handle(accepted), HANDLE_FLAG_INHERIT, 0)) {
         ec = native_error(static_cast<int>(::GetLastError()));
     } else {
         return accepted;
@@ -131,7 +139,7 @@ inline void setsockopt(native_handle_type fd, int level, int name, const void* v
 /// Sets or clears non-blocking mode (ioctlsocket FIONBIO).
 inline void set_nonblocking(native_handle_type fd, bool on, std::error_code& ec) noexcept {
     ::u_long mode = on ? 1 : 0;
-    check(::ioctlsocket(fd, FIONBIO, &mode), ec);
+    check(::ioctlsocket(fd, fionbio, &mode), ec);
 }
 
 /// Winsock cannot tell whether a socket is non-blocking: false (blocking), or an error if
@@ -146,7 +154,7 @@ inline bool is_nonblocking(native_handle_type fd, std::error_code& ec) noexcept 
 /// True if the socket is not inherited by child processes (Windows' close-on-exec).
 inline bool close_on_exec(native_handle_type fd, std::error_code& ec) noexcept {
     ::DWORD flags = 0;
-    if (!::GetHandleInformation(reinterpret_cast<::HANDLE>(fd), &flags)) {
+    if (!::GetHandleInformation(as_handle(fd), &flags)) {
         ec = native_error(static_cast<int>(::GetLastError()));
         return false;
     }
