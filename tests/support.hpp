@@ -11,11 +11,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <dirent.h>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <sockit/sockit.hpp>
 
@@ -101,6 +104,41 @@ inline bool has_ipv6() {
     if (ec) return false;
     s.bind(sockit::Address::loopback(sockit::Family::v6), ec);
     return !ec;
+}
+
+/// A port on `host` that nothing listens on (bound once, then released).
+inline std::uint16_t free_port(const char* host = "127.0.0.1") {
+    sockit::Address any(host, 0);
+    sockit::Socket s(any.family(), sockit::SocketType::stream);
+    s.bind(any);
+    return s.local_address().port();
+}
+
+/// A listener whose accept queue is full, so that further connects hang (on Linux).
+struct FullListener {
+    sockit::Socket listener;
+    std::vector<sockit::Socket> queued;
+    bool full = false; ///< false if the system completed every connect (then skip the test)
+};
+
+/// Listens on 127.0.0.1 with backlog 0 and connects, never accepting, until a connect
+/// does not complete within 100 ms. `queued` keeps the connections that completed.
+inline std::unique_ptr<FullListener> fill_accept_queue() {
+    auto out = std::make_unique<FullListener>();
+    out->listener = sockit::Socket(sockit::Family::v4, sockit::SocketType::stream);
+    out->listener.bind(sockit::Address::loopback(sockit::Family::v4));
+    out->listener.listen(0);
+    const sockit::Address to = out->listener.local_address();
+    for (int i = 0; i < 16 && !out->full; ++i) {
+        sockit::Socket s(sockit::Family::v4, sockit::SocketType::stream);
+        s.set_timeout(std::chrono::milliseconds(100));
+        std::error_code ec = s.connect_ex(to);
+        if (ec == std::errc::timed_out)
+            out->full = true; // closed here: its retransmitted SYN would take any room made later
+        else
+            out->queued.push_back(std::move(s));
+    }
+    return out;
 }
 
 } // namespace sockit_test

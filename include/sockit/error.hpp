@@ -17,6 +17,7 @@ enum class Errc {
     datagram_truncated, ///< a datagram was larger than the buffer given to receive it
     end_of_stream,      ///< the peer closed the connection before the expected data arrived
     invalid_argument,   ///< an argument outside its allowed range (a negative timeout, ...)
+    limit_exceeded,     ///< more data than the caller's limit arrived without the expected delimiter
 };
 
 } // namespace sockit
@@ -38,6 +39,7 @@ public:
         case Errc::datagram_truncated: return "datagram truncated: larger than the receive buffer";
         case Errc::end_of_stream: return "connection closed by the peer before all data arrived";
         case Errc::invalid_argument: return "invalid argument";
+        case Errc::limit_exceeded: return "size limit reached before the delimiter";
         }
         return "unknown sockit error";
     }
@@ -49,6 +51,7 @@ public:
         case Errc::invalid_argument: return std::errc::invalid_argument;
         case Errc::datagram_truncated: return std::errc::message_size;
         case Errc::end_of_stream: return {value, *this};
+        case Errc::limit_exceeded: return std::errc::message_size;
         }
         return {value, *this};
     }

@@ -2,16 +2,22 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include "sockit/address.hpp"
+#include "sockit/buffer.hpp"
 #include "sockit/detail/ops.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
@@ -47,15 +53,43 @@ inline std::string context(const char* call, const Address& address) {
     out += address.to_string();
     return out;
 }
+/// Throws the error of `call` on `address`; out of line so that callers stay small.
+[[noreturn]] SOCKIT_COLD inline void throw_at(const std::error_code& ec, const char* call, const Address& address) {
+    throw_error(ec, context(call, address));
+}
+/// Throws the error of a transfer that stopped after `done` of `total` bytes.
+[[noreturn]] SOCKIT_COLD inline void throw_partial(const std::error_code& ec, const char* call, const Address& address,
+                                                   std::size_t done, std::size_t total, const char* verb = "sent") {
+    throw_error(ec, context(call, address) + " (" + verb + " " + std::to_string(done) + " of " +
+                        std::to_string(total) + " bytes)");
+}
+/// Throws the error of a `recv_from` into a buffer of `size` bytes.
+[[noreturn]] SOCKIT_COLD inline void throw_recv_from(const std::error_code& ec, const Address& sender, std::size_t size) {
+    throw_error(ec, context("recv_from", sender) +
+                        (ec == Errc::datagram_truncated ? " (buffer of " + std::to_string(size) + " bytes)" : ""));
+}
 // By condition, not errno value, so that Winsock's codes match too.
 inline bool is_interrupted(const std::error_code& ec) noexcept { return ec == std::errc::interrupted; }
 inline bool is_in_progress(const std::error_code& ec) noexcept { return ec == std::errc::operation_in_progress; }
 inline bool is_would_block_fast(const std::error_code& ec) noexcept { return is_would_block(ec); }
 
-/// The point at which a call's timeout expires, taken the first time the call has to wait.
+/// The point at which a call's timeout expires, on the coarse monotonic clock. Its
+/// resolution (a scheduler tick) only matters after an interruption, when the kernel
+/// timeout is set to what is left.
 struct Deadline {
     bool started = false;
-    std::chrono::steady_clock::time_point at{};
+    std::int64_t at_ns = 0;
+
+    void start(std::int64_t timeout_ns) noexcept {
+        started = true;
+        at_ns = ops::coarse_now_ns() + timeout_ns;
+    }
+    /// Nanoseconds left, or 0 if the deadline has passed. Both readings of the coarse clock
+    /// may lag by up to one tick, so one tick is added: the call never ends early.
+    std::int64_t left() const noexcept {
+        std::int64_t ns = at_ns + ops::coarse_resolution_ns() - ops::coarse_now_ns();
+        return ns > 0 ? ns : 0;
+    }
 };
 } // namespace detail
 
@@ -70,9 +104,11 @@ struct Deadline {
  * Timeouts follow Python's `settimeout`: none (the default) blocks; zero makes
  * the socket non-blocking (would-block is an error); a positive duration makes
  * every blocking call (connect and accept included) fail with `TimeoutError`
- * once it has waited that long. A socket with a timeout is non-blocking
- * underneath: each call is tried first and `poll` is used only when it would
- * block. Interrupted calls (EINTR) are retried within the same deadline.
+ * once it has waited that long. The kernel enforces the timeout (SO_RCVTIMEO and
+ * SO_SNDTIMEO on a blocking descriptor), so a call with a timeout makes exactly
+ * the system calls it would make without one: no poll before or after it, and no
+ * blocking-mode switching per call. Interrupted calls (EINTR) are retried with
+ * what is left of the same deadline, never with a fresh one.
  *
  * @code
  * sockit::Socket s(sockit::Family::v4, sockit::SocketType::stream);
@@ -169,7 +205,7 @@ public:
     void bind(const Address& address) {
         std::error_code ec;
         bind(address, ec);
-        if (ec) detail::throw_error(ec, detail::context("bind", address));
+        if (ec) detail::throw_at(ec, "bind", address);
     }
 
     /// Starts listening with room for `backlog` pending connections.
@@ -178,7 +214,7 @@ public:
     void listen(int backlog = 128) {
         std::error_code ec;
         listen(backlog, ec);
-        if (ec) detail::throw_error(ec, detail::context("listen", local_address_or_none()));
+        if (ec) detail::throw_at(ec, "listen", local_address_or_none());
     }
 
     /// Accepts a connection: the new socket (close-on-exec, blocking) and the peer's address.
@@ -186,8 +222,7 @@ public:
         std::pair<Socket, Address> out;
         detail::socklen_type len = Address::native_capacity();
         Address& peer = out.second;
-        native_handle_type fd = io(
-            detail::ops::poll_in, [&](std::error_code& e) { return detail::ops::accept(fd_, peer.native(), &len, e); },
+        native_handle_type fd = io([&](std::error_code& e) { return detail::ops::accept(fd_, peer.native(), &len, e); },
             ec);
         if (!ec) {
             out.first.fd_ = fd;
@@ -201,7 +236,7 @@ public:
     std::pair<Socket, Address> accept() {
         std::error_code ec;
         auto out = accept(ec);
-        if (ec) detail::throw_error(ec, detail::context("accept", local_address_or_none()));
+        if (ec) detail::throw_at(ec, "accept", local_address_or_none());
         return out;
     }
 
@@ -212,9 +247,13 @@ public:
      * waiting for writability and reading SO_ERROR, never by calling connect again.
      */
     void connect(const Address& address, std::error_code& ec) noexcept {
+        detail::Deadline deadline;
+        if (timeout_ns_ > 0) deadline.start(timeout_ns_);
         detail::ops::connect(fd_, address.native(), address.native_size(), ec);
-        if (ec && (detail::is_interrupted(ec) || (detail::is_in_progress(ec) && timeout_ns_ != 0))) {
-            detail::Deadline deadline;
+        if (timeout_ns_ > 0 && detail::is_in_progress(ec)) {
+            ec = make_error_code(Errc::timed_out); // SO_SNDTIMEO expired
+        } else if (detail::is_interrupted(ec)) {
+            // The connection goes on in the background: wait for it, never connect again.
             while (!wait(detail::ops::poll_out, deadline, ec)) {
                 if (!detail::is_interrupted(ec)) return;
             }
@@ -226,7 +265,7 @@ public:
     void connect(const Address& address) {
         std::error_code ec;
         connect(address, ec);
-        if (ec) detail::throw_error(ec, detail::context("connect", address));
+        if (ec) detail::throw_at(ec, "connect", address);
     }
     /// Connects and returns the error instead of throwing (Python's `connect_ex`); empty on success.
     std::error_code connect_ex(const Address& address) noexcept {
@@ -247,15 +286,14 @@ public:
 
     /// Sends some of `data`; returns how many bytes went out (possibly fewer than `size`).
     std::size_t send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-        auto n = io(
-            detail::ops::poll_out, [&](std::error_code& e) { return detail::ops::send(fd_, data, size, 0, e); }, ec);
+        auto n = io([&](std::error_code& e) { return detail::ops::send(fd_, data, size, 0, e); }, ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
     /// Sends some of `data`; returns how many bytes went out. @throws BrokenPipe, ConnectionReset, TimeoutError, Error.
     std::size_t send(const void* data, std::size_t size) {
         std::error_code ec;
         std::size_t n = send(data, size, ec);
-        if (ec) detail::throw_error(ec, detail::context("send", peer_));
+        if (ec) detail::throw_at(ec, "send", peer_);
         return n;
     }
     /// Sends some of `data`; returns how many bytes went out.
@@ -267,16 +305,14 @@ public:
     /// them unless `ec` is set). A timeout bounds the whole call, not each send.
     std::size_t send_all(const void* data, std::size_t size, std::error_code& ec) noexcept {
         const char* p = static_cast<const char*>(data);
-        std::size_t sent = 0;
         detail::Deadline deadline;
-        ec.clear();
-        while (sent < size) {
-            auto n = io(
-                detail::ops::poll_out,
-                [&](std::error_code& e) { return detail::ops::send(fd_, p + sent, size - sent, 0, e); }, ec, deadline);
+        std::size_t sent = 0;
+        do {
+            auto n = io([&](std::error_code& e) { return detail::ops::send(fd_, p + sent, size - sent, 0, e); }, ec,
+                        deadline);
             if (ec) break;
             sent += static_cast<std::size_t>(n);
-        }
+        } while (sent < size);
         return sent;
     }
     /**
@@ -287,8 +323,7 @@ public:
         std::error_code ec;
         std::size_t sent = send_all(data, size, ec);
         if (ec)
-            detail::throw_error(ec, detail::context("send_all", peer_) + " (sent " + std::to_string(sent) + " of " +
-                                        std::to_string(size) + " bytes)");
+            detail::throw_partial(ec, "send_all", peer_, sent, size);
     }
     /// Sends all of `data`; see `send_all(const void*, std::size_t, std::error_code&)`.
     std::size_t send_all(std::string_view data, std::error_code& ec) noexcept {
@@ -297,18 +332,79 @@ public:
     /// Sends all of `data`. @throws as `send_all(const void*, std::size_t)`.
     void send_all(std::string_view data) { send_all(data.data(), data.size()); }
 
+    /// Sends some of several buffers with one system call (sendmsg, "gather"); returns the bytes sent.
+    std::size_t send(const ConstBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
+        detail::ops::IoWindow window;
+        window.fill(buffers, count, 0);
+        auto n = io([&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); }, ec);
+        return ec ? 0 : static_cast<std::size_t>(n);
+    }
+
+    /// Sends all bytes of several buffers, in order, without copying them together
+    /// (sendmsg; typically one system call for a header and a payload). Returns the bytes sent.
+    std::size_t send_all(const ConstBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
+        std::size_t total = 0;
+        for (std::size_t i = 0; i < count; ++i) total += buffers[i].size;
+        std::size_t sent = 0;
+        detail::Deadline deadline;
+        detail::ops::IoWindow window;
+        ec.clear();
+        while (sent < total) {
+            window.fill(buffers, count, sent);
+            auto n = io([&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); }, ec,
+                deadline);
+            if (ec) break;
+            sent += static_cast<std::size_t>(n);
+        }
+        return sent;
+    }
+    /// Sends all bytes of several buffers. @throws as `send_all(const void*, std::size_t)`.
+    void send_all(const ConstBuffer* buffers, std::size_t count) {
+        std::error_code ec;
+        std::size_t sent = send_all(buffers, count, ec);
+        if (ec) {
+            std::size_t total = 0;
+            for (std::size_t i = 0; i < count; ++i) total += buffers[i].size;
+            detail::throw_partial(ec, "send_all", peer_, sent, total);
+        }
+    }
+    /// Sends all bytes of several buffers: `send_all({sockit::buffer(header), sockit::buffer(body)})`.
+    void send_all(std::initializer_list<ConstBuffer> buffers) { send_all(buffers.begin(), buffers.size()); }
+    /// Sends all bytes of several buffers.
+    std::size_t send_all(std::initializer_list<ConstBuffer> buffers, std::error_code& ec) noexcept {
+        return send_all(buffers.begin(), buffers.size(), ec);
+    }
+
+    /// Receives into several buffers with one system call (recvmsg, "scatter"), filling them
+    /// in order; returns the total bytes received (0: the peer closed).
+    std::size_t recv(const MutableBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
+        detail::ops::IoWindow window;
+        window.fill(buffers, count, 0);
+        auto n = io([&](std::error_code& e) {
+                return detail::ops::recvmsg(fd_, window.data(), window.size(), 0, nullptr, nullptr, nullptr, e);
+            },
+            ec);
+        return ec ? 0 : static_cast<std::size_t>(n);
+    }
+    /// Receives into several buffers with one system call. @throws as `recv(void*, std::size_t)`.
+    std::size_t recv(const MutableBuffer* buffers, std::size_t count) {
+        std::error_code ec;
+        std::size_t n = recv(buffers, count, ec);
+        if (ec) detail::throw_at(ec, "recv", peer_);
+        return n;
+    }
+
     /// Receives up to `size` bytes; returns how many arrived. 0 means the peer closed
     /// the connection (for a stream socket), never an error.
     std::size_t recv(void* data, std::size_t size, std::error_code& ec) noexcept {
-        auto n = io(
-            detail::ops::poll_in, [&](std::error_code& e) { return detail::ops::recv(fd_, data, size, 0, e); }, ec);
+        auto n = io([&](std::error_code& e) { return detail::ops::recv(fd_, data, size, 0, e); }, ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
     /// Receives up to `size` bytes; 0 means the peer closed. @throws ConnectionReset, TimeoutError, Error.
     std::size_t recv(void* data, std::size_t size) {
         std::error_code ec;
         std::size_t n = recv(data, size, ec);
-        if (ec) detail::throw_error(ec, detail::context("recv", peer_));
+        if (ec) detail::throw_at(ec, "recv", peer_);
         return n;
     }
     /// Receives up to `max_size` bytes into a new string (Python's `recv(1024)`); empty means the peer closed.
@@ -318,11 +414,98 @@ public:
         return out;
     }
 
+    /**
+     * Receives exactly `size` bytes, looping over short reads; returns how many arrived.
+     * The timeout bounds the whole call. If the peer closes first, `ec` is
+     * `Errc::end_of_stream` (not a system error) and the result says how much came.
+     */
+    std::size_t recv_exactly(void* data, std::size_t size, std::error_code& ec) noexcept {
+        char* p = static_cast<char*>(data);
+        detail::Deadline deadline;
+        std::size_t got = 0;
+        ec.clear();
+        while (got < size) {
+            auto n = io([&](std::error_code& e) { return detail::ops::recv(fd_, p + got, size - got, 0, e); }, ec,
+                        deadline);
+            if (ec) break;
+            if (n == 0) {
+                ec = make_error_code(Errc::end_of_stream);
+                break;
+            }
+            got += static_cast<std::size_t>(n);
+        }
+        return got;
+    }
+    /// Receives exactly `size` bytes. @throws Error with `Errc::end_of_stream` if the peer closes first, or as `recv`.
+    void recv_exactly(void* data, std::size_t size) {
+        std::error_code ec;
+        std::size_t got = recv_exactly(data, size, ec);
+        if (ec) detail::throw_partial(ec, "recv_exactly", peer_, got, size, "received");
+    }
+
+    /**
+     * Receives up to and including `delimiter` (e.g. "\n") and returns it, never more than
+     * `max_size` bytes: bytes after the delimiter stay in the socket for the next call, and
+     * a peer that never sends the delimiter cannot make it allocate more. The timeout
+     * bounds the whole call. Errors: `Errc::limit_exceeded` (no delimiter within
+     * `max_size`; nothing is lost, the bytes are returned), `Errc::end_of_stream` (the
+     * peer closed first; what came is returned; empty if nothing did).
+     */
+    std::string recv_until(std::string_view delimiter, std::size_t max_size, std::error_code& ec) {
+        std::string out;
+        ec.clear();
+        if (delimiter.empty() || max_size == 0) {
+            ec = make_error_code(Errc::invalid_argument);
+            return out;
+        }
+        detail::Deadline deadline;
+        std::string chunk;
+        while (out.size() < max_size) {
+            // Peek, find the delimiter in what came, then take exactly the bytes that belong to us.
+            chunk.resize(std::min<std::size_t>(max_size - out.size(), 64 * 1024));
+            auto n = io([&](std::error_code& e) { return detail::ops::recv(fd_, &chunk[0], chunk.size(), detail::ops::msg_peek, e); },
+                        ec, deadline);
+            if (ec) return out;
+            if (n == 0) {
+                ec = make_error_code(Errc::end_of_stream);
+                return out;
+            }
+            std::size_t seen = out.size();
+            std::size_t take = static_cast<std::size_t>(n);
+            out.append(chunk.data(), take);
+            std::size_t from = seen >= delimiter.size() ? seen - delimiter.size() + 1 : 0;
+            std::size_t at = out.find(delimiter, from);
+            if (at != std::string::npos) {
+                std::size_t end = at + delimiter.size();
+                take = end - seen;
+                out.resize(end);
+            }
+            std::size_t consumed = 0;
+            while (consumed < take) { // the peeked bytes are there: this does not block
+                auto m = io([&](std::error_code& e) { return detail::ops::recv(fd_, &chunk[0], take - consumed, 0, e); },
+                            ec, deadline);
+                if (ec) return out;
+                consumed += static_cast<std::size_t>(m);
+            }
+            if (at != std::string::npos) return out;
+        }
+        ec = make_error_code(Errc::limit_exceeded);
+        return out;
+    }
+    /**
+     * Receives up to and including `delimiter`, at most `max_size` bytes.
+     * @throws Error with `Errc::limit_exceeded` or `Errc::end_of_stream`, TimeoutError, or as `recv`.
+     */
+    std::string recv_until(std::string_view delimiter, std::size_t max_size) {
+        std::error_code ec;
+        std::string out = recv_until(delimiter, max_size, ec);
+        if (ec) detail::throw_partial(ec, "recv_until", peer_, out.size(), max_size, "received");
+        return out;
+    }
+
     /// Sends one datagram to `to`; returns the bytes sent.
     std::size_t send_to(const void* data, std::size_t size, const Address& to, std::error_code& ec) noexcept {
-        auto n = io(
-            detail::ops::poll_out,
-            [&](std::error_code& e) {
+        auto n = io([&](std::error_code& e) {
                 return detail::ops::sendto(fd_, data, size, 0, to.native(), to.native_size(), e);
             },
             ec);
@@ -332,7 +515,7 @@ public:
     std::size_t send_to(const void* data, std::size_t size, const Address& to) {
         std::error_code ec;
         std::size_t n = send_to(data, size, to, ec);
-        if (ec) detail::throw_error(ec, detail::context("send_to", to));
+        if (ec) detail::throw_at(ec, "send_to", to);
         return n;
     }
     /// Sends one datagram to `to`.
@@ -350,9 +533,7 @@ public:
     Datagram recv_from(void* data, std::size_t size, std::error_code& ec) noexcept {
         Datagram out{0, Address()};
         detail::socklen_type len = Address::native_capacity();
-        auto n = io(
-            detail::ops::poll_in,
-            [&](std::error_code& e) {
+        auto n = io([&](std::error_code& e) {
                 return detail::ops::recvfrom(fd_, data, size, 0, out.sender.native(), &len, e);
             },
             ec);
@@ -369,10 +550,7 @@ public:
         std::error_code ec;
         Datagram d = recv_from(data, size, ec);
         if (ec)
-            detail::throw_error(ec, detail::context("recv_from", d.sender) +
-                                        (ec == Errc::datagram_truncated
-                                             ? " (buffer of " + std::to_string(size) + " bytes)"
-                                             : std::string()));
+            detail::throw_recv_from(ec, d.sender, size);
         return d;
     }
 
@@ -472,27 +650,38 @@ public:
     /// False only in non-blocking mode (timeout zero), as Python's `getblocking`.
     bool blocking() const noexcept { return timeout_ns_ != 0; }
 
-    /// Sets the timeout of every blocking call; zero means non-blocking; negative is an error.
+    /// Sets the timeout of every blocking call; zero means non-blocking; negative (or NaN) is an error.
     template <class Rep, class Period>
     void set_timeout(std::chrono::duration<Rep, Period> timeout, std::error_code& ec) noexcept {
-        if (timeout < timeout.zero()) {
+        bool nan = false;
+        if constexpr (std::is_floating_point<Rep>::value) nan = std::isnan(timeout.count());
+        if (nan || timeout < timeout.zero()) {
             ec = make_error_code(Errc::invalid_argument);
             return;
         }
         using Ns = std::chrono::duration<long double, std::nano>;
-        long double ns = std::chrono::duration_cast<Ns>(timeout).count();
+        // A floating-point timeout is scaled in double precision (as CPython does), so that
+        // 0.1 s is 100000000 ns and not one more from the representation error of 0.1.
+        using DoubleNs = std::chrono::duration<double, std::nano>;
+        long double ns = std::is_floating_point<Rep>::value
+                             ? static_cast<long double>(std::chrono::duration_cast<DoubleNs>(timeout).count())
+                             : std::chrono::duration_cast<Ns>(timeout).count();
         constexpr std::int64_t max_ns = std::numeric_limits<std::int64_t>::max() / 2;
         constexpr auto max = static_cast<long double>(max_ns);
         auto whole = static_cast<std::int64_t>(ns < max ? ns : max);
         if (static_cast<long double>(whole) < ns) ++whole; // round up: never wait less than asked
         set_timeout_ns(whole, ec);
     }
-    /// Sets the timeout of every blocking call. @throws Error if `timeout` is negative.
+    /// Sets the timeout of every blocking call. @throws Error naming the value if `timeout` is negative or NaN.
     template <class Rep, class Period>
     void set_timeout(std::chrono::duration<Rep, Period> timeout) {
         std::error_code ec;
         set_timeout(timeout, ec);
-        if (ec) detail::throw_error(ec, "set_timeout");
+        if (ec) {
+            char seconds[32];
+            std::snprintf(seconds, sizeof seconds, "%g", std::chrono::duration<double>(timeout).count());
+            detail::throw_error(ec, std::string("set_timeout ") + seconds + " s (must be zero or more)");
+        }
     }
     /// Removes the timeout: calls block until they complete.
     void set_timeout(std::nullopt_t, std::error_code& ec) noexcept { set_timeout_ns(-1, ec); }
@@ -520,16 +709,36 @@ public:
     void shutdown(Shutdown how = Shutdown::both) {
         std::error_code ec;
         shutdown(how, ec);
-        if (ec) detail::throw_error(ec, detail::context("shutdown", peer_));
+        if (ec) detail::throw_at(ec, "shutdown", peer_);
     }
 
 protected:
+    /// Runs `attempt` (one system call) until it succeeds or fails for a reason other than
+    /// EINTR. With a timeout, the kernel waits (SO_RCVTIMEO/SO_SNDTIMEO) and would-block
+    /// means it expired. After an interruption, or when `deadline` was started by an earlier
+    /// call of the same operation (send_all), the kernel timeout is set to what is left of
+    /// the deadline for the retry, and restored afterwards.
+    template <class Attempt>
+    auto io(Attempt&& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept -> decltype(attempt(ec)) {
+        if (timeout_ns_ > 0) return io_with_timeout(attempt, ec, deadline);
+        for (;;) {
+            auto result = attempt(ec);
+            if (!ec || !detail::is_interrupted(ec)) return result;
+        }
+    }
+    /// `io` with a deadline of its own.
+    template <class Attempt>
+    auto io(Attempt&& attempt, std::error_code& ec) noexcept -> decltype(attempt(ec)) {
+        detail::Deadline deadline;
+        return io(attempt, ec, deadline);
+    }
+
     /// The peer this socket connected to or was accepted from (for messages); may be unspecified.
     const Address& known_peer() const noexcept { return peer_; }
 
 private:
     native_handle_type fd_ = detail::invalid_handle;
-    std::int64_t timeout_ns_ = -1; // < 0: blocking; 0: non-blocking; > 0: non-blocking + poll
+    std::int64_t timeout_ns_ = -1; // < 0: blocking; 0: non-blocking; > 0: blocking + kernel timeouts
     Address peer_;
 
     void close_quietly() noexcept {
@@ -544,57 +753,73 @@ private:
 
     void set_timeout_ns(std::int64_t ns, std::error_code& ec) noexcept {
         ec.clear();
-        if ((ns < 0) != (timeout_ns_ < 0)) {
-            detail::ops::set_nonblocking(fd_, ns >= 0, ec);
+        if (ns == timeout_ns_) return;
+        if ((ns == 0) != (timeout_ns_ == 0)) {
+            detail::ops::set_nonblocking(fd_, ns == 0, ec);
+            if (ec) return;
+        }
+        if (ns > 0 || timeout_ns_ > 0) {
+            detail::ops::set_io_timeouts(fd_, ns > 0 ? ns : 0, ec);
             if (ec) return;
         }
         timeout_ns_ = ns;
     }
 
-    /// Waits until the descriptor is ready for `events` or the deadline passes.
+    /// The timeout case of `io`, out of line so that blocking and non-blocking calls stay small.
+    template <class Attempt>
+    auto io_with_timeout(Attempt& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept
+        -> decltype(attempt(ec)) {
+        bool shortened = false;
+        if (deadline.started) {
+            if (!shorten_timeout(deadline, ec)) return decltype(attempt(ec))(-1);
+            shortened = true;
+        } else {
+            deadline.start(timeout_ns_);
+        }
+        auto result = attempt(ec);
+        while (ec && detail::is_interrupted(ec)) {
+            if (!shorten_timeout(deadline, ec)) break;
+            shortened = true;
+            result = attempt(ec);
+        }
+        if (ec && detail::is_would_block_fast(ec)) ec = make_error_code(Errc::timed_out);
+        if (shortened) {
+            std::error_code ignored;
+            detail::ops::set_io_timeouts(fd_, timeout_ns_, ignored);
+        }
+        return result;
+    }
+
+    /// Sets the kernel timeout to what is left of `deadline`; false (timed out) if nothing is.
+    SOCKIT_COLD bool shorten_timeout(const detail::Deadline& deadline, std::error_code& ec) noexcept {
+        std::int64_t left = deadline.left();
+        if (left == 0) {
+            ec = make_error_code(Errc::timed_out);
+            return false;
+        }
+        detail::ops::set_io_timeouts(fd_, left, ec);
+        return !ec;
+    }
+
+    /// Waits until the descriptor is ready for `events` or `deadline` (if started) passes.
     /// Returns false with `ec` set on timeout or error (EINTR included, for the caller to retry).
-    bool wait(short events, detail::Deadline& deadline, std::error_code& ec) noexcept {
-        using namespace std::chrono;
+    bool wait(short events, const detail::Deadline& deadline, std::error_code& ec) noexcept {
         for (;;) {
             int wait_ms = -1;
-            if (timeout_ns_ >= 0) {
-                auto now = steady_clock::now();
-                if (!deadline.started) {
-                    deadline.started = true;
-                    deadline.at = now + nanoseconds(timeout_ns_);
-                }
-                if (now >= deadline.at) {
+            if (deadline.started) {
+                std::int64_t left = deadline.left();
+                if (left == 0) {
                     ec = make_error_code(Errc::timed_out);
                     return false;
                 }
                 // Round up, so that poll never returns before the deadline.
-                auto left = duration_cast<milliseconds>(deadline.at - now + milliseconds(1) - nanoseconds(1)).count();
-                wait_ms = left > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
-                                                                 : static_cast<int>(left);
+                std::int64_t ms = (left + 999999) / 1000000;
+                wait_ms = ms > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max() : static_cast<int>(ms);
             }
             short revents = detail::ops::poll_one(fd_, events, wait_ms, ec);
             if (ec) return false;
             if (revents != 0) return true;
         }
-    }
-
-    /// Runs `attempt` until it succeeds or fails for a reason other than EINTR or, with a
-    /// positive timeout, would-block (then waits for readiness within the deadline).
-    template <class Attempt>
-    auto io(short events, Attempt&& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept
-        -> decltype(attempt(ec)) {
-        for (;;) {
-            auto result = attempt(ec);
-            if (!ec) return result;
-            if (detail::is_interrupted(ec)) continue;
-            if (timeout_ns_ <= 0 || !detail::is_would_block_fast(ec)) return result;
-            if (!wait(events, deadline, ec) && !detail::is_interrupted(ec)) return result;
-        }
-    }
-    template <class Attempt>
-    auto io(short events, Attempt&& attempt, std::error_code& ec) noexcept -> decltype(attempt(ec)) {
-        detail::Deadline deadline;
-        return io(events, attempt, ec, deadline);
     }
 };
 

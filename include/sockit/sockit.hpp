@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sockit/address.hpp"
+#include "sockit/buffer.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
 #include "sockit/socket.hpp"

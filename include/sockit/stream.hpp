@@ -9,6 +9,7 @@
 #include <system_error>
 #include <utility>
 
+#include "sockit/address.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
 
@@ -20,7 +21,7 @@ namespace detail {
 class SocketStreamBuf final : public std::streambuf {
 public:
     SocketStreamBuf(TcpStream& stream, std::size_t size)
-        : stream_(stream), size_(size < 16 ? 16 : size), storage_(new char[2 * size_]) {
+        : stream_(stream), size_(size < 16 ? 16 : size), storage_(new char[2 * size_]), peer_(peer_of(stream)) {
         setg(in(), in(), in());
         setp(out(), out() + size_);
     }
@@ -95,6 +96,12 @@ private:
     std::size_t size_;
     std::unique_ptr<char[]> storage_;
     std::error_code error_;
+    Address peer_; // taken at construction: after a reset or EPIPE, getpeername fails
+
+    static Address peer_of(const TcpStream& stream) noexcept {
+        std::error_code ignored;
+        return stream.peer_address(ignored);
+    }
 
     char* in() noexcept { return storage_.get(); }
     char* out() noexcept { return storage_.get() + size_; }
@@ -103,8 +110,7 @@ private:
     // exceptions for badbit; error() keeps the code either way.
     [[noreturn]] void fail(const std::error_code& ec, const char* call) {
         error_ = ec;
-        std::error_code ignored;
-        detail::throw_error(ec, detail::context(call, stream_.peer_address(ignored)));
+        detail::throw_error(ec, detail::context(call, peer_));
     }
 };
 

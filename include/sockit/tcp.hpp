@@ -14,6 +14,13 @@
 
 namespace sockit {
 
+namespace detail {
+/// Names the input that made resolving `host` and `port` fail, for messages.
+inline std::string resolve_context(std::string_view host, int port, const std::error_code& ec) {
+    return ec == Errc::invalid_port ? "port " + std::to_string(port) : "resolve " + quoted(host);
+}
+} // namespace detail
+
 /**
  * A connected TCP socket: what `TcpServer::accept` returns and what `TcpClient` is.
  *
@@ -38,6 +45,8 @@ public:
     using Socket::send;
     using Socket::send_all;
     using Socket::recv;
+    using Socket::recv_exactly;
+    using Socket::recv_until;
     using Socket::peer_address;
     using Socket::local_address;
     using Socket::set_option;
@@ -95,9 +104,14 @@ public:
     static TcpClient connect(std::string_view host, int port, std::optional<std::chrono::nanoseconds> timeout,
                              std::error_code& ec, std::string* tried = nullptr) {
         TcpClient client{Private{}};
+        if (timeout && *timeout < std::chrono::nanoseconds::zero()) {
+            ec = make_error_code(Errc::invalid_argument);
+            if (tried != nullptr) *tried = "connect timeout of " + std::to_string(timeout->count()) + " ns (negative)";
+            return client;
+        }
         auto addresses = Address::resolve(host, port, Family::unspecified, ec);
         if (ec) {
-            if (tried != nullptr) *tried = "resolve " + detail::quoted(host);
+            if (tried != nullptr) *tried = detail::resolve_context(host, port, ec);
             return client;
         }
         std::string attempts;
@@ -165,10 +179,7 @@ public:
             auto all = Address::resolve(host, port, Family::unspecified, ec);
             if (!ec) address = all.front();
         }
-        if (ec) {
-            detail::throw_error(ec, ec == Errc::invalid_port ? "port " + std::to_string(port)
-                                                             : "resolve " + detail::quoted(host));
-        }
+        if (ec) detail::throw_error(ec, detail::resolve_context(host, port, ec));
         listen_on(address, options);
     }
 
@@ -221,7 +232,7 @@ private:
         if (address.is_v6()) s.set_option(V6Only(!options.dual_stack));
         s.bind(address);
         s.listen(options.backlog, ec);
-        if (ec) detail::throw_error(ec, detail::context("listen", address));
+        if (ec) detail::throw_at(ec, "listen", address);
         static_cast<Socket&>(*this) = std::move(s);
     }
 };

@@ -7,10 +7,20 @@
 #include <utility>
 
 #include "sockit/address.hpp"
+#include "sockit/buffer.hpp"
+#include "sockit/detail/batch.hpp"
 #include "sockit/error.hpp"
 #include "sockit/socket.hpp"
 
 namespace sockit {
+
+/// One slot of `UdpSocket::recv_batch`: where a datagram goes, and what arrived.
+struct DatagramSlot {
+    MutableBuffer buffer;   ///< in: where to store the datagram
+    std::size_t size = 0;   ///< out: bytes stored
+    Address sender;         ///< out: who sent it
+    bool truncated = false; ///< out: the datagram was larger than `buffer` (the rest is lost)
+};
 
 /**
  * A UDP socket, used unconnected (`send_to`, `recv_from`) or connected
@@ -71,13 +81,84 @@ public:
         return Socket::recv_from(data, size, ec).size;
     }
     /// Receives one datagram from the connected peer. @throws Error if it was truncated, TimeoutError, Error.
-    std::size_t recv(void* data, std::size_t size) { return Socket::recv_from(data, size).size; }
+    std::size_t recv(void* data, std::size_t size) {
+        std::error_code ec;
+        std::size_t n = recv(data, size, ec);
+        if (ec) detail::throw_at(ec, "recv", known_peer());
+        return n;
+    }
+
+    /**
+     * Sends `count` datagrams to `to` with as few system calls as the system allows
+     * (sendmmsg on Linux, up to 64 datagrams a call). Returns how many were sent:
+     * all of them unless `ec` is set.
+     */
+    std::size_t send_batch(const ConstBuffer* datagrams, std::size_t count, const Address& to,
+                           std::error_code& ec) noexcept {
+        return send_batch_to(datagrams, count, to.native(), to.native_size(), ec);
+    }
+    /// Sends `count` datagrams to `to`. @throws Error naming the address.
+    std::size_t send_batch(const ConstBuffer* datagrams, std::size_t count, const Address& to) {
+        std::error_code ec;
+        std::size_t n = send_batch(datagrams, count, to, ec);
+        if (ec) detail::throw_at(ec, "send_batch", to);
+        return n;
+    }
+    /// Sends `count` datagrams to the connected peer.
+    std::size_t send_batch(const ConstBuffer* datagrams, std::size_t count, std::error_code& ec) noexcept {
+        return send_batch_to(datagrams, count, nullptr, 0, ec);
+    }
+    /// Sends `count` datagrams to the connected peer. @throws Error.
+    std::size_t send_batch(const ConstBuffer* datagrams, std::size_t count) {
+        std::error_code ec;
+        std::size_t n = send_batch(datagrams, count, ec);
+        if (ec) detail::throw_at(ec, "send_batch", known_peer());
+        return n;
+    }
+
+    /**
+     * Receives up to `count` datagrams (at most 64) with one system call where the system
+     * allows (recvmmsg with MSG_WAITFORONE on Linux): waits, within the timeout, for the
+     * first datagram only, then takes those that have already arrived. Returns how many
+     * slots were filled; each says its size, its sender and whether it was truncated.
+     */
+    std::size_t recv_batch(DatagramSlot* slots, std::size_t count, std::error_code& ec) noexcept {
+        auto n = io([&](std::error_code& e) { return detail::ops::recv_batch(native_handle(), slots, count, e); }, ec);
+        return ec ? 0 : static_cast<std::size_t>(n);
+    }
+    /// Receives up to `count` datagrams. @throws TimeoutError or Error.
+    std::size_t recv_batch(DatagramSlot* slots, std::size_t count) {
+        std::error_code ec;
+        std::size_t n = recv_batch(slots, count, ec);
+        if (ec) {
+            std::error_code ignored;
+            detail::throw_error(ec, detail::context("recv_batch", local_address(ignored)));
+        }
+        return n;
+    }
 
     /// The local port (the system's choice after binding to 0 or the first send).
     std::uint16_t port() const { return local_address().port(); }
 
     /// The underlying socket.
     Socket& socket() noexcept { return *this; }
+
+private:
+    std::size_t send_batch_to(const ConstBuffer* datagrams, std::size_t count, const ::sockaddr* to,
+                              detail::socklen_type to_len, std::error_code& ec) noexcept {
+        std::size_t sent = 0;
+        detail::Deadline deadline;
+        ec.clear();
+        while (sent < count) {
+            auto n = io([&](std::error_code& e) {
+                    return detail::ops::send_batch(native_handle(), datagrams + sent, count - sent, to, to_len, e);
+                },
+                ec, deadline);
+            if (ec) break;
+            sent += static_cast<std::size_t>(n);
+        }
+        return sent;
+    }
 };
 
 } // namespace sockit

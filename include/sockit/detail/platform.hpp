@@ -6,6 +6,15 @@
 #include <cerrno>
 #include <system_error>
 
+/// Marks a function that runs only on failure: kept out of line, off the hot path.
+#if defined(__GNUC__) || defined(__clang__)
+#define SOCKIT_COLD __attribute__((noinline, cold))
+#define SOCKIT_NOINLINE __attribute__((noinline))
+#else
+#define SOCKIT_COLD
+#define SOCKIT_NOINLINE
+#endif
+
 #ifdef _WIN32
 #include "sockit/detail/platform_win.hpp"
 #else
@@ -19,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace sockit::detail {

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+// What the four chat programs share: the command line, the `(ip, port)` text,
+// the `>>` prompt, and stopping a server on SIGINT or SIGTERM. POSIX only.
+#pragma once
+
+#include <sockit/sockit.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include <pthread.h>
+#include <unistd.h>
+
+namespace chat {
+
+/// What a chat program was asked to do.
+struct Options {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;
+    bool echo = false;
+};
+
+/// How a program describes itself for `--help`.
+struct Program {
+    const char* name;
+    std::uint16_t default_port;
+    bool has_echo; // servers take --echo
+    const char* summary;
+};
+
+/// Prints `name: message` on standard error and exits with `status`.
+[[noreturn]] inline void fail(const char* name, const std::string& message, int status = 1) {
+    std::cerr << name << ": " << message << '\n';
+    std::exit(status);
+}
+
+/// Parses `[--host H] [--port P] [--echo] [--help]`; prints help or one error line and exits when it must.
+inline Options parse_command_line(int argc, char** argv, const Program& program) {
+    Options options;
+    options.port = program.default_port;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        bool has_value = i + 1 < argc;
+        if (arg == "--help" || arg == "-h") {
+            std::cout << "usage: " << program.name << " [--host H] [--port P]" << (program.has_echo ? " [--echo]" : "")
+                      << "\n\n"
+                      << program.summary << "\n\n"
+                      << "  --host H  IPv4 or IPv6 address or host name (default 127.0.0.1"
+                      << (program.has_echo ? "; 0.0.0.0 listens on every interface" : "") << ")\n"
+                      << "  --port P  port from 1 to 65535 (default " << program.default_port << ")\n"
+                      << (program.has_echo ? "  --echo    send every message back instead of the usual reply\n" : "")
+                      << "  --help    show this text\n";
+            std::exit(0);
+        } else if (arg == "--host" && has_value) {
+            options.host = argv[++i];
+        } else if (arg == "--port" && has_value) {
+            std::string_view text = argv[++i];
+            std::error_code ec;
+            options.port = sockit::parse_port(text, ec);
+            if (ec || options.port == 0)
+                fail(program.name, "port '" + std::string(text) + "': must be a number from 1 to 65535", 2);
+        } else if (arg == "--echo" && program.has_echo) {
+            options.echo = true;
+        } else if (arg == "--host" || arg == "--port") {
+            fail(program.name, std::string(arg) + " needs a value (see --help)", 2);
+        } else {
+            fail(program.name, "unknown argument '" + std::string(arg) + "' (see --help)", 2);
+        }
+    }
+    return options;
+}
+
+/// The address a UDP program uses for `--host`/`--port`: the host's first IPv4 address (like the
+/// document's AF_INET programs, so "localhost" meets a server on 127.0.0.1), else its first address.
+inline sockit::Address udp_address(const Options& options) {
+    auto all = sockit::Address::resolve(options.host, options.port);
+    for (const sockit::Address& a : all)
+        if (a.is_v4()) return a;
+    return all.front();
+}
+
+/// The peer as the document prints it: `(127.0.0.1, 54321)`.
+inline std::string peer_text(const sockit::Address& peer) {
+    return "(" + peer.host() + ", " + std::to_string(peer.port()) + ")";
+}
+
+/// Prints the `>>` prompt, but only to a person at a terminal.
+inline void prompt() {
+    if (::isatty(STDIN_FILENO)) std::cout << ">>" << std::flush;
+}
+
+/**
+ * Stops a server on SIGINT or SIGTERM. Create it before any other thread: it blocks
+ * both signals in this thread (and so in every thread started later) and waits for
+ * them on a thread of its own, where it may call anything, unlike a signal handler.
+ * `on_stop` runs there once, and should wake the server (shut its sockets down).
+ */
+class SignalStop {
+public:
+    explicit SignalStop(std::function<void()> on_stop) : on_stop_(std::move(on_stop)) {
+        sigemptyset(&signals_);
+        sigaddset(&signals_, SIGINT);
+        sigaddset(&signals_, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+        watcher_ = std::thread([this] {
+            int signal = 0;
+            sigwait(&signals_, &signal);
+            if (finished_) return; // woken by the destructor
+            stopped_ = true;
+            on_stop_();
+        });
+    }
+    SignalStop(const SignalStop&) = delete;
+    SignalStop& operator=(const SignalStop&) = delete;
+    ~SignalStop() {
+        finished_ = true;
+        if (!stopped_) pthread_kill(watcher_.native_handle(), SIGTERM);
+        watcher_.join();
+    }
+
+    /// True once a signal has asked the server to stop.
+    bool stopped() const noexcept { return stopped_; }
+
+private:
+    std::function<void()> on_stop_;
+    sigset_t signals_{};
+    std::atomic<bool> stopped_{false};
+    std::atomic<bool> finished_{false};
+    std::thread watcher_;
+};
+
+/// Runs a program's body: any exception becomes one line on standard error and exit status 1.
+template <class Body>
+int run(const char* name, Body body) {
+    try {
+        body();
+        return 0;
+    } catch (const std::exception& e) {
+        std::cerr << name << ": " << e.what() << '\n';
+        return 1;
+    }
+}
+
+} // namespace chat

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+// The document's TCP chat server, serving many clients at once (a thread each).
+// For every message it prints `(ip, port):message` and replies 服务器收到了
+// ("the server received it"), or with --echo sends the message back.
+#include "common.hpp"
+
+#include <list>
+#include <mutex>
+
+namespace {
+
+/// One connected client and the thread that serves it.
+struct Client {
+    sockit::TcpStream stream;
+    sockit::Address peer;
+    std::atomic<bool> done{false};
+    std::thread thread;
+};
+
+std::mutex output_mutex;
+
+void say(const std::string& line) {
+    std::lock_guard<std::mutex> lock(output_mutex);
+    std::cout << line << std::endl;
+}
+
+void serve(Client& client, bool echo) {
+    const std::string who = chat::peer_text(client.peer);
+    try {
+        char buf[4096];
+        // recv returns 0 when the client has closed the connection: not a message.
+        while (std::size_t n = client.stream.recv(buf, sizeof buf)) {
+            std::string_view message(buf, n);
+            say(who + ":" + std::string(message));
+            client.stream.send_all(echo ? message : "服务器收到了");
+        }
+        say(who + " left");
+    } catch (const sockit::Error& e) {
+        say(who + " did not disconnect cleanly: " + e.what());
+    }
+    client.done = true;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    const chat::Program program{"tcp_chat_server", 7777, true,
+                                "Accepts chat clients; prints each message and replies 服务器收到了."};
+    chat::Options options = chat::parse_command_line(argc, argv, program);
+
+    return chat::run(program.name, [&] {
+        sockit::TcpServer server(options.host, options.port); // backlog 10 and SO_REUSEADDR, as the document
+        std::list<Client> clients;
+        std::mutex clients_mutex;
+
+        // On SIGINT or SIGTERM: wake accept() and every client's recv().
+        chat::SignalStop stop([&] {
+            std::error_code ignored;
+            server.shutdown(sockit::Shutdown::both, ignored);
+            std::lock_guard<std::mutex> lock(clients_mutex);
+            for (Client& c : clients) c.stream.shutdown(sockit::Shutdown::both, ignored);
+        });
+        say("listening on " + server.local_address().to_string());
+
+        for (;;) {
+            std::error_code ec;
+            auto [stream, peer] = server.accept(ec);
+            if (stop.stopped()) break;
+            if (ec) { // e.g. out of descriptors: wait a little, keep serving
+                say("accept: " + ec.message());
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                continue;
+            }
+            say(chat::peer_text(peer) + " connected");
+            std::lock_guard<std::mutex> lock(clients_mutex);
+            if (stop.stopped()) break; // the stop came after accept: this client is not served
+            clients.remove_if([](Client& c) {
+                if (c.done) c.thread.join();
+                return c.done.load();
+            });
+            Client& client = clients.emplace_back();
+            client.stream = std::move(stream);
+            client.peer = peer;
+            client.thread = std::thread(serve, std::ref(client), options.echo);
+        }
+
+        // No lock here: the list no longer changes, and on_stop needs the lock to wake the clients.
+        for (Client& c : clients) c.thread.join();
+        say("server stopped");
+    });
+}

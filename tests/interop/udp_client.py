@@ -1,0 +1,22 @@
+# -*- coding: utf-8 -*-
+# The document's UDP chat client, copied as written; only the address and port
+# are changed (127.0.0.1 and the port given as the first argument), and
+# recvfrom, called without a size in the document, receives up to 1024 bytes.
+
+# 声明字符编码
+# coding:utf-8
+import socket
+import sys
+
+
+def udp_client():
+    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    while True:
+        msg = input('>>')
+        client.sendto(msg.encode('utf-8'), ('127.0.0.1', int(sys.argv[1])))
+        server_msg, server_info = client.recvfrom(1024)
+        print('%s << %s' % (server_info, server_msg.decode('utf-8')))
+
+
+if __name__ == "__main__":
+    udp_client()

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+// Scatter/gather on TCP and batched datagrams on UDP.
+#include "support.hpp"
+
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using sockit::DatagramSlot;
+using sockit::UdpSocket;
+
+TEST_CASE("send_all over several buffers sends them in order without gluing them first", "[tcp][gather]") {
+    sockit_test::FdLeakCheck fds;
+    auto [client, server] = sockit_test::tcp_pair();
+    std::string header = "HEAD:", empty, body(3 * 1024 * 1024, 'x');
+    for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+    std::string expected = header + body + "!";
+    std::string received;
+    sockit_test::JoinedThread reader([&, &server = server] {
+        char buf[65536];
+        while (received.size() < expected.size()) {
+            std::size_t n = server.recv(buf, sizeof buf);
+            if (n == 0) break;
+            received.append(buf, n);
+        }
+    });
+    client.set_timeout(10s);
+    client.send_all({sockit::buffer(header), sockit::buffer(empty), sockit::buffer(body), sockit::buffer("!")});
+    reader.join();
+    CHECK(received.size() == expected.size());
+    CHECK(received == expected);
+}
+
+TEST_CASE("send_all over more buffers than one system call takes", "[tcp][gather]") {
+    sockit_test::FdLeakCheck fds;
+    auto [client, server] = sockit_test::tcp_pair();
+    std::vector<std::string> parts;
+    std::string expected;
+    for (int i = 0; i < 200; ++i) {
+        parts.push_back(std::to_string(i) + ",");
+        expected += parts.back();
+    }
+    std::vector<sockit::ConstBuffer> bufs;
+    for (const auto& p : parts) bufs.push_back(sockit::buffer(p));
+    std::error_code ec;
+    CHECK(client.send_all(bufs.data(), bufs.size(), ec) == expected.size());
+    CHECK_FALSE(ec);
+    client.shutdown(sockit::Shutdown::write);
+    std::string received;
+    char buf[4096];
+    server.set_timeout(5s);
+    while (std::size_t n = server.recv(buf, sizeof buf)) received.append(buf, n);
+    CHECK(received == expected);
+}
+
+TEST_CASE("recv scatters into several buffers in order", "[tcp][scatter]") {
+    sockit_test::FdLeakCheck fds;
+    auto [client, server] = sockit_test::tcp_pair();
+    client.send_all("0123456789");
+    char a[4], b[3], c[10];
+    char* parts[] = {a, b, c};
+    const std::size_t sizes[] = {sizeof a, sizeof b, sizeof c};
+    server.set_timeout(5s);
+    std::size_t total = 0;
+    while (total < 10) {
+        // The buffers' space not yet filled, as a caller resuming after a short read builds it.
+        sockit::MutableBuffer rest[3];
+        std::size_t count = 0, skip = total;
+        for (std::size_t i = 0; i < 3; ++i) {
+            if (skip >= sizes[i]) {
+                skip -= sizes[i];
+                continue;
+            }
+            rest[count++] = sockit::buffer(parts[i] + skip, sizes[i] - skip);
+            skip = 0;
+        }
+        std::size_t n = server.recv(rest, count);
+        REQUIRE(n > 0);
+        total += n;
+    }
+    CHECK(total == 10);
+    CHECK(std::string(a, 4) == "0123");
+    CHECK(std::string(b, 3) == "456");
+    CHECK(std::string(c, 3) == "789");
+}
+
+TEST_CASE("send_batch and recv_batch move many datagrams per call", "[udp][batch]") {
+    sockit_test::FdLeakCheck fds;
+    UdpSocket receiver("127.0.0.1", 0);
+    receiver.set_option(sockit::ReceiveBufferSize(4 * 1024 * 1024));
+    UdpSocket sender;
+    const sockit::Address to("127.0.0.1", receiver.port());
+
+    std::vector<std::string> payloads;
+    for (int i = 0; i < 150; ++i) payloads.push_back("datagram " + std::to_string(i) + std::string(static_cast<std::size_t>(i), '.'));
+    payloads.push_back(""); // a zero-length datagram is a datagram too
+    std::vector<sockit::ConstBuffer> out;
+    for (const auto& p : payloads) out.push_back(sockit::buffer(p));
+    CHECK(sender.send_batch(out.data(), out.size(), to) == out.size());
+
+    std::vector<std::string> storage(64, std::string(512, '\0'));
+    std::vector<DatagramSlot> slots(64);
+    for (std::size_t i = 0; i < slots.size(); ++i) slots[i].buffer = sockit::buffer(storage[i]);
+    receiver.set_timeout(2s);
+    std::vector<std::string> got;
+    sockit_test::Deadline deadline(5000ms);
+    while (got.size() < payloads.size() && !deadline.expired()) {
+        std::size_t n = receiver.recv_batch(slots.data(), slots.size());
+        REQUIRE(n >= 1);
+        REQUIRE(n <= slots.size());
+        for (std::size_t i = 0; i < n; ++i) {
+            CHECK_FALSE(slots[i].truncated);
+            CHECK(slots[i].sender == sockit::Address("127.0.0.1", sender.port()));
+            got.emplace_back(storage[i].data(), slots[i].size);
+        }
+    }
+    CHECK(got == payloads); // loopback keeps order and, with a big buffer, loses nothing
+}
+
+TEST_CASE("recv_batch reports truncation per datagram and honours the timeout", "[udp][batch]") {
+    sockit_test::FdLeakCheck fds;
+    UdpSocket receiver("127.0.0.1", 0);
+    UdpSocket sender;
+    sender.connect(sockit::Address("127.0.0.1", receiver.port()));
+    sockit::ConstBuffer two[] = {sockit::buffer("short"), sockit::buffer("much too long for the slot")};
+    CHECK(sender.send_batch(two, 2) == 2);
+
+    char a[8], b[8];
+    DatagramSlot slots[2];
+    slots[0].buffer = sockit::buffer(a);
+    slots[1].buffer = sockit::buffer(b);
+    receiver.set_timeout(2s);
+    std::size_t filled = 0;
+    while (filled < 2) {
+        std::size_t n = receiver.recv_batch(slots + filled, 2 - filled);
+        REQUIRE(n >= 1);
+        filled += n;
+    }
+    CHECK(slots[0].size == 5);
+    CHECK_FALSE(slots[0].truncated);
+    CHECK(std::string(a, 5) == "short");
+    CHECK(slots[1].truncated);
+    CHECK(std::string(b, 8) == "much too");
+
+    receiver.set_timeout(50ms);
+    std::error_code ec;
+    auto took = sockit_test::elapsed([&] { receiver.recv_batch(slots, 2, ec); });
+    CHECK(ec == std::errc::timed_out);
+    CHECK(took >= 50ms);
+    CHECK_THROWS_AS(receiver.recv_batch(slots, 2), sockit::TimeoutError);
+}
