@@ -462,7 +462,7 @@ public:
         std::string chunk;
         while (out.size() < max_size) {
             // Peek, find the delimiter in what came, then take exactly the bytes that belong to us.
-            chunk.resize(std::min<std::size_t>(max_size - out.size(), 64 * 1024));
+            chunk.resize(std::min<std::size_t>(max_size - out.size(), std::size_t{64} * 1024));
             auto n = io([&](std::error_code& e) { return detail::ops::recv(fd_, &chunk[0], chunk.size(), detail::ops::msg_peek, e); },
                         ec, deadline);
             if (ec) return out;
@@ -471,7 +471,7 @@ public:
                 return out;
             }
             std::size_t seen = out.size();
-            std::size_t take = static_cast<std::size_t>(n);
+            auto take = static_cast<std::size_t>(n);
             out.append(chunk.data(), take);
             std::size_t from = seen >= delimiter.size() ? seen - delimiter.size() + 1 : 0;
             std::size_t at = out.find(delimiter, from);

@@ -7,9 +7,7 @@
 
 #include "sockit/detail/ops.hpp"
 
-namespace sockit {
-namespace detail {
-namespace ops {
+namespace sockit::detail::ops {
 
 /// Sends up to `batch_limit` datagrams (types with `data`/`size`), each to `to` (may be
 /// null on a connected socket). Returns how many were sent; -1 with `ec` set if none was.
@@ -95,6 +93,4 @@ inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t cou
 #endif
 }
 
-} // namespace ops
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail::ops

@@ -197,7 +197,7 @@ inline ssize_type sendmsg(native_handle_type fd, const io_buffer* bufs, std::siz
 inline ssize_type recvmsg(native_handle_type fd, io_buffer* bufs, std::size_t count, int flags, ::sockaddr* addr,
                           socklen_type* len, bool* truncated, std::error_code& ec) noexcept {
     ::DWORD received = 0;
-    ::DWORD in_out_flags = static_cast<::DWORD>(flags);
+    auto in_out_flags = static_cast<::DWORD>(flags);
     int r = ::WSARecvFrom(fd, bufs, static_cast<::DWORD>(count), &received, &in_out_flags, addr, len, nullptr, nullptr);
     check(r, ec);
     kernel_timeout_as_would_block(ec);

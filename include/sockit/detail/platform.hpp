@@ -28,7 +28,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
-#include <time.h>
+#include <ctime>
 #include <unistd.h>
 
 namespace sockit::detail {
