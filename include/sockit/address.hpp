@@ -263,7 +263,7 @@ public:
                 std::size_t n = std::strlen(buf);
                 buf[n] = '%';
                 if (detail::ops::interface_name(storage_.v6.sin6_scope_id, buf + n + 1) == nullptr)
-                    std::snprintf(buf + n + 1, sizeof buf - n - 1, "%u", storage_.v6.sin6_scope_id);
+                    std::snprintf(buf + n + 1, sizeof buf - n - 1, "%u", static_cast<unsigned>(storage_.v6.sin6_scope_id));
             }
         }
         return buf;
@@ -388,5 +388,6 @@ private:
 /// Hashes a sockit::Address so that it can key unordered containers.
 template <>
 struct std::hash<sockit::Address> {
+    /// `a.hash()`.
     std::size_t operator()(const sockit::Address& a) const noexcept { return a.hash(); }
 };

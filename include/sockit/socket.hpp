@@ -68,15 +68,10 @@ inline std::string context(const char* call, const Address& address) {
     throw_error(ec, context("recv_from", sender) +
                         (ec == Errc::datagram_truncated ? " (buffer of " + std::to_string(size) + " bytes)" : ""));
 }
-inline bool is_interrupted(const std::error_code& ec) noexcept {
-    return ec.value() == EINTR && ec.category() == std::generic_category();
-}
-inline bool is_in_progress(const std::error_code& ec) noexcept {
-    return ec.value() == EINPROGRESS && ec.category() == std::generic_category();
-}
-inline bool is_would_block_fast(const std::error_code& ec) noexcept {
-    return (ec.value() == EAGAIN || ec.value() == EWOULDBLOCK) && ec.category() == std::generic_category();
-}
+// By condition, not errno value, so that Winsock's codes match too.
+inline bool is_interrupted(const std::error_code& ec) noexcept { return ec == std::errc::interrupted; }
+inline bool is_in_progress(const std::error_code& ec) noexcept { return ec == std::errc::operation_in_progress; }
+inline bool is_would_block_fast(const std::error_code& ec) noexcept { return is_would_block(ec); }
 
 /// The point at which a call's timeout expires, on the coarse monotonic clock. Its
 /// resolution (a scheduler tick) only matters after an interruption, when the kernel
@@ -296,7 +291,7 @@ public:
         std::error_code ec;
         detail::ops::getsockopt(fd_, detail::opt::sol_socket, detail::opt::so_error, &value, &len, ec);
         if (ec) return ec;
-        return value == 0 ? std::error_code() : std::error_code(value, std::generic_category());
+        return value == 0 ? std::error_code() : detail::native_error(value);
     }
 
     /// Sends some of `data`; returns how many bytes went out (possibly fewer than `size`).
@@ -477,7 +472,7 @@ public:
         std::string chunk;
         while (out.size() < max_size) {
             // Peek, find the delimiter in what came, then take exactly the bytes that belong to us.
-            chunk.resize(std::min<std::size_t>(max_size - out.size(), 64 * 1024));
+            chunk.resize(std::min<std::size_t>(max_size - out.size(), std::size_t{64} * 1024));
             auto n = io([&](std::error_code& e) { return detail::ops::recv(fd_, &chunk[0], chunk.size(), detail::ops::msg_peek, e); },
                         ec, deadline);
             if (ec) return out;
@@ -486,7 +481,7 @@ public:
                 return out;
             }
             std::size_t seen = out.size();
-            std::size_t take = static_cast<std::size_t>(n);
+            auto take = static_cast<std::size_t>(n);
             out.append(chunk.data(), take);
             std::size_t from = seen >= delimiter.size() ? seen - delimiter.size() + 1 : 0;
             std::size_t at = out.find(delimiter, from);
@@ -617,14 +612,14 @@ public:
         Option option;
         auto len = static_cast<detail::socklen_type>(option.size());
         detail::ops::getsockopt(fd_, option.level(), option.name(), option.data(), &len, ec);
-        if (!ec) option.resize(len);
+        if (!ec) option.resize(static_cast<std::size_t>(len));
         return option;
     }
     /// Reads a typed option. @throws Error naming the option.
     template <class Option>
     Option get_option() const {
         std::error_code ec;
-        Option option = get_option<Option>(ec);
+        auto option = get_option<Option>(ec);
         if (ec) detail::throw_error(ec, "getsockopt " + detail::option_label(option));
         return option;
     }
@@ -681,7 +676,8 @@ public:
         long double ns = std::is_floating_point<Rep>::value
                              ? static_cast<long double>(std::chrono::duration_cast<DoubleNs>(timeout).count())
                              : std::chrono::duration_cast<Ns>(timeout).count();
-        constexpr auto max = static_cast<long double>(std::numeric_limits<std::int64_t>::max() / 2);
+        constexpr std::int64_t max_ns = std::numeric_limits<std::int64_t>::max() / 2;
+        constexpr auto max = static_cast<long double>(max_ns);
         auto whole = static_cast<std::int64_t>(ns < max ? ns : max);
         if (static_cast<long double>(whole) < ns) ++whole; // round up: never wait less than asked
         set_timeout_ns(whole, ec);

@@ -37,7 +37,7 @@ public:
     /// Sends everything buffered for output.
     void flush_out(std::error_code& ec) noexcept {
         ec.clear();
-        std::size_t pending = static_cast<std::size_t>(pptr() - pbase());
+        auto pending = static_cast<std::size_t>(pptr() - pbase());
         if (pending == 0) return;
         std::size_t sent = stream_.send_all(pbase(), pending, ec);
         if (ec) {

@@ -7,9 +7,7 @@
 
 #include "sockit/detail/ops.hpp"
 
-namespace sockit {
-namespace detail {
-namespace ops {
+namespace sockit::detail::ops {
 
 /// Sends up to `batch_limit` datagrams (types with `data`/`size`), each to `to` (may be
 /// null on a connected socket). Returns how many were sent; -1 with `ec` set if none was.
@@ -31,12 +29,17 @@ inline ssize_type send_batch(native_handle_type fd, const Buffer* datagrams, std
     }
     return check(static_cast<ssize_type>(::sendmmsg(fd, msgs, static_cast<unsigned>(count), MSG_NOSIGNAL)), ec);
 #else
+    // One sendto per datagram (ops::sendto: MSG_NOSIGNAL where there is SIGPIPE).
     std::size_t sent = 0;
+    std::error_code error;
     for (; sent < count; ++sent) {
-        ssize_type r = ::sendto(fd, datagrams[sent].data, datagrams[sent].size, MSG_NOSIGNAL, to, to != nullptr ? to_len : 0);
-        if (r < 0) break;
+        sendto(fd, datagrams[sent].data, datagrams[sent].size, 0, to, to != nullptr ? to_len : 0, error);
+        if (error) break;
     }
-    if (sent == 0) return check(ssize_type(-1), ec);
+    if (sent == 0) {
+        ec = error;
+        return -1;
+    }
     ec.clear();
     return static_cast<ssize_type>(sent);
 #endif
@@ -68,21 +71,26 @@ inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t cou
     }
     return n;
 #else
+    // One recvfrom per datagram: the first waits, the others only take what poll says is there.
     std::size_t got = 0;
+    std::error_code error;
     for (; got < count; ++got) {
+        if (got > 0 && (poll_one(fd, poll_in, 0, error) & poll_in) == 0) break;
         socklen_type len = slots[got].sender.native_capacity();
-        ssize_type r = ::recvfrom(fd, slots[got].buffer.data, slots[got].buffer.size, got == 0 ? 0 : MSG_DONTWAIT,
-                                  slots[got].sender.native(), &len);
-        if (r < 0) break;
-        slots[got].size = static_cast<std::size_t>(r);
-        slots[got].truncated = false;
+        ssize_type r = recvfrom(fd, slots[got].buffer.data, slots[got].buffer.size, 0, slots[got].sender.native(), &len,
+                                error);
+        if (error) break;
+        // ops::recvfrom returns more than the buffer holds when the datagram did not fit.
+        slots[got].truncated = static_cast<std::size_t>(r) > slots[got].buffer.size;
+        slots[got].size = slots[got].truncated ? slots[got].buffer.size : static_cast<std::size_t>(r);
     }
-    if (got == 0) return check(ssize_type(-1), ec);
+    if (got == 0) {
+        ec = error;
+        return -1;
+    }
     ec.clear();
     return static_cast<ssize_type>(got);
 #endif
 }
 
-} // namespace ops
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail::ops

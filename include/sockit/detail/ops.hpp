@@ -1,23 +1,21 @@
 // SPDX-License-Identifier: MIT
 // One-to-one wrappers of the BSD socket calls. Each reports failure through a
 // std::error_code and never throws; none retries or waits (that is socket.hpp's job).
+// The calls that differ on Windows (Winsock) have their two versions in the one
+// #ifdef _WIN32 block below; the others are shared.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <system_error>
 
 #include "sockit/detail/platform.hpp"
 
-namespace sockit {
-namespace detail {
-namespace ops {
+namespace sockit::detail::ops {
 
 inline constexpr short poll_in = POLLIN;
 inline constexpr short poll_out = POLLOUT;
-inline constexpr int shut_rd = SHUT_RD;
-inline constexpr int shut_wr = SHUT_WR;
-inline constexpr int shut_rdwr = SHUT_RDWR;
 inline constexpr int msg_peek = MSG_PEEK;
 
 /// Stores the result of a call that returns -1 on failure; returns `result`.
@@ -30,6 +28,271 @@ inline T check(T result, std::error_code& ec) noexcept {
     return result;
 }
 
+#ifdef _WIN32
+// Winsock: SOCKET handles, int lengths, closesocket, ioctlsocket, WSAPoll; no SIGPIPE to avoid.
+
+inline constexpr int shut_rd = SD_RECEIVE;
+inline constexpr int shut_wr = SD_SEND;
+inline constexpr int shut_rdwr = SD_BOTH;
+
+/// FIONBIO as ioctlsocket's `long` command (the macro is an unsigned long).
+inline constexpr long fionbio = static_cast<long>(FIONBIO);
+
+/// Winsock's lengths are int: larger sizes are capped, which makes a partial send or receive.
+inline int int_size(std::size_t size) noexcept { return size > 0x7fffffff ? 0x7fffffff : static_cast<int>(size); }
+
+/// A SOCKET as the kernel HANDLE it is, for the handle calls.
+inline ::HANDLE as_handle(native_handle_type fd) noexcept {
+    return reinterpret_cast<::HANDLE>(fd); // NOLINT(performance-no-int-to-ptr): the API's own conversion
+}
+
+/// Stores the result of a call that returns INVALID_SOCKET on failure; returns `handle`.
+inline native_handle_type check_handle(native_handle_type handle, std::error_code& ec) noexcept {
+    if (handle == invalid_handle)
+        ec = last_error();
+    else
+        ec.clear();
+    return handle;
+}
+
+/// Winsock reports an expired SO_RCVTIMEO/SO_SNDTIMEO as WSAETIMEDOUT where POSIX says
+/// EAGAIN; socket.hpp expects the latter (and turns it into Errc::timed_out).
+inline void kernel_timeout_as_would_block(std::error_code& ec) noexcept {
+    if (ec == std::errc::timed_out) ec = native_error(WSAEWOULDBLOCK);
+}
+
+/// Linux applies SO_RCVTIMEO to accept and SO_SNDTIMEO to connect; Winsock does not. If
+/// option `name` holds a timeout, waits up to it for `events` on the blocking socket `fd`
+/// and returns false with would-block when it expires (true, ec clear: go ahead).
+inline bool wait_kernel_timeout(native_handle_type fd, int name, short events, std::error_code& ec) noexcept {
+    ::DWORD ms = 0;
+    int len = sizeof ms;
+    ec.clear();
+    if (::getsockopt(fd, SOL_SOCKET, name, reinterpret_cast<char*>(&ms), &len) != 0 || ms == 0) return true;
+    ::WSAPOLLFD p{fd, events, 0};
+    int r = check(::WSAPoll(&p, 1, ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms)), ec);
+    if (r == 0) ec = native_error(WSAEWOULDBLOCK);
+    return r > 0;
+}
+
+/// WSASocketW, never inherited by child processes (Windows' close-on-exec). Starts Winsock
+/// first if this is the process's first socket.
+inline native_handle_type socket(int family, int type, int protocol, std::error_code& ec) noexcept {
+    if (int error = network_startup()) {
+        ec = native_error(error);
+        return invalid_handle;
+    }
+    return check_handle(
+        ::WSASocketW(family, type, protocol, nullptr, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT), ec);
+}
+
+/// closesocket.
+inline void close(native_handle_type fd, std::error_code& ec) noexcept { check(::closesocket(fd), ec); }
+
+/// accept; fills `addr`/`len` with the peer's address. As on POSIX, the accepted socket is
+/// blocking (Winsock's inherits the listening socket's non-blocking mode) and not inherited by
+/// child processes.
+inline native_handle_type accept(native_handle_type fd, ::sockaddr* addr, socklen_type* len,
+                                 std::error_code& ec) noexcept {
+    if (!wait_kernel_timeout(fd, SO_RCVTIMEO, POLLIN, ec)) return invalid_handle;
+    native_handle_type accepted = check_handle(::accept(fd, addr, len), ec);
+    if (ec) return accepted;
+    ::u_long off = 0;
+    if (::ioctlsocket(accepted, fionbio, &off) != 0) {
+        ec = last_error();
+    } else if (!::SetHandleInformation(as_handle(accepted), HANDLE_FLAG_INHERIT, 0)) {
+        ec = native_error(static_cast<int>(::GetLastError()));
+    } else {
+        return accepted;
+    }
+    ::closesocket(accepted);
+    return invalid_handle;
+}
+
+/// connect. A non-blocking connect that has started reports EINPROGRESS, as on POSIX
+/// (Winsock says WSAEWOULDBLOCK). A blocking socket with SO_SNDTIMEO gives up after it with
+/// EINPROGRESS, as Linux does: the connect is made non-blocking and waited for.
+inline void connect(native_handle_type fd, const ::sockaddr* addr, socklen_type len, std::error_code& ec) noexcept {
+    ::DWORD ms = 0;
+    int optlen = sizeof ms;
+    if (::getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, reinterpret_cast<char*>(&ms), &optlen) != 0) ms = 0;
+    ::u_long on = 1;
+    ::u_long off = 0;
+    if (ms != 0 && ::ioctlsocket(fd, fionbio, &on) != 0) ms = 0;
+    check(::connect(fd, addr, len), ec);
+    if (ec == std::errc::operation_would_block) ec = native_error(WSAEINPROGRESS);
+    if (ms == 0) return;
+    if (ec == std::errc::operation_in_progress) {
+        ::WSAPOLLFD p{fd, POLLOUT, 0};
+        int r = check(::WSAPoll(&p, 1, ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms)), ec);
+        if (r == 0) {
+            ec = native_error(WSAEINPROGRESS);
+        } else if (r > 0) {
+            int error = 0;
+            int error_len = sizeof error;
+            check(::getsockopt(fd, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&error), &error_len), ec);
+            if (!ec && error != 0) ec = native_error(error);
+        }
+    }
+    ::ioctlsocket(fd, fionbio, &off);
+}
+
+/// send (Windows has no SIGPIPE: nothing to suppress).
+inline ssize_type send(native_handle_type fd, const void* data, std::size_t size, int flags,
+                       std::error_code& ec) noexcept {
+    ssize_type result = check(::send(fd, static_cast<const char*>(data), int_size(size), flags), ec);
+    kernel_timeout_as_would_block(ec);
+    return result;
+}
+
+/// recv.
+inline ssize_type recv(native_handle_type fd, void* data, std::size_t size, int flags, std::error_code& ec) noexcept {
+    ssize_type result = check(::recv(fd, static_cast<char*>(data), int_size(size), flags), ec);
+    kernel_timeout_as_would_block(ec);
+    return result;
+}
+
+/// sendto.
+inline ssize_type sendto(native_handle_type fd, const void* data, std::size_t size, int flags, const ::sockaddr* addr,
+                         socklen_type len, std::error_code& ec) noexcept {
+    ssize_type result = check(::sendto(fd, static_cast<const char*>(data), int_size(size), flags, addr, len), ec);
+    kernel_timeout_as_would_block(ec);
+    return result;
+}
+
+/// recvfrom. A datagram larger than `size` fails with WSAEMSGSIZE after storing its first
+/// `size` bytes and the sender; Winsock does not tell the full length, so the result is then
+/// `size + 1`: larger than `size`, like the POSIX version's MSG_TRUNC result.
+inline ssize_type recvfrom(native_handle_type fd, void* data, std::size_t size, int flags, ::sockaddr* addr,
+                           socklen_type* len, std::error_code& ec) noexcept {
+    int capacity = int_size(size);
+    ssize_type result = check(::recvfrom(fd, static_cast<char*>(data), capacity, flags, addr, len), ec);
+    kernel_timeout_as_would_block(ec);
+    if (ec != std::errc::message_size) return result;
+    ec.clear();
+    return capacity + 1;
+}
+
+/// The system's buffer descriptor for vectored I/O.
+using io_buffer = ::WSABUF;
+/// Points `b` at `size` bytes at `data` (capped as `int_size` does).
+inline void set_io_buffer(io_buffer& b, char* data, std::size_t size) noexcept {
+    b.buf = data;
+    b.len = static_cast<::ULONG>(int_size(size));
+}
+
+/// WSASend over `count` buffers (sendmsg's counterpart).
+inline ssize_type sendmsg(native_handle_type fd, const io_buffer* bufs, std::size_t count, int flags,
+                          std::error_code& ec) noexcept {
+    ::DWORD sent = 0;
+    int r = ::WSASend(fd, const_cast<io_buffer*>(bufs), static_cast<::DWORD>(count), &sent,
+                      static_cast<::DWORD>(flags), nullptr, nullptr);
+    check(r, ec);
+    kernel_timeout_as_would_block(ec);
+    return ec ? -1 : static_cast<ssize_type>(sent);
+}
+
+/// WSARecvFrom into `count` buffers (recvmsg's counterpart); `truncated` tells whether a
+/// datagram did not fit (then the buffers hold its first bytes).
+inline ssize_type recvmsg(native_handle_type fd, io_buffer* bufs, std::size_t count, int flags, ::sockaddr* addr,
+                          socklen_type* len, bool* truncated, std::error_code& ec) noexcept {
+    ::DWORD received = 0;
+    auto in_out_flags = static_cast<::DWORD>(flags);
+    int r = ::WSARecvFrom(fd, bufs, static_cast<::DWORD>(count), &received, &in_out_flags, addr, len, nullptr, nullptr);
+    check(r, ec);
+    kernel_timeout_as_would_block(ec);
+    if (truncated != nullptr) *truncated = ec == std::errc::message_size;
+    if (ec == std::errc::message_size) {
+        ec.clear();
+        received = 0;
+        for (std::size_t i = 0; i < count; ++i) received += bufs[i].len;
+    }
+    return ec ? -1 : static_cast<ssize_type>(received);
+}
+
+/// Sets the kernel's receive and send timeouts (SO_RCVTIMEO, SO_SNDTIMEO, in milliseconds on
+/// Windows) of a blocking socket; `ns` <= 0 removes them. Rounded up, never down to 0.
+inline void set_io_timeouts(native_handle_type fd, std::int64_t ns, std::error_code& ec) noexcept {
+    ::DWORD ms = ns > 0 ? static_cast<::DWORD>((ns + 999999) / 1000000) : 0;
+    const char* value = reinterpret_cast<const char*>(&ms);
+    check(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, value, sizeof ms), ec);
+    if (!ec) check(::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, value, sizeof ms), ec);
+}
+
+/// A monotonic clock in nanoseconds (QueryPerformanceCounter), used to keep a call's deadline.
+inline std::int64_t coarse_now_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+/// The resolution of coarse_now_ns(): fine enough to count as 1 ns.
+inline std::int64_t coarse_resolution_ns() noexcept { return 1; }
+
+/// getsockopt.
+inline void getsockopt(native_handle_type fd, int level, int name, void* value, socklen_type* len,
+                       std::error_code& ec) noexcept {
+    check(::getsockopt(fd, level, name, static_cast<char*>(value), len), ec);
+}
+
+/// setsockopt.
+inline void setsockopt(native_handle_type fd, int level, int name, const void* value, socklen_type len,
+                       std::error_code& ec) noexcept {
+    check(::setsockopt(fd, level, name, static_cast<const char*>(value), len), ec);
+}
+
+/// Sets or clears non-blocking mode (ioctlsocket FIONBIO).
+inline void set_nonblocking(native_handle_type fd, bool on, std::error_code& ec) noexcept {
+    ::u_long mode = on ? 1 : 0;
+    check(::ioctlsocket(fd, fionbio, &mode), ec);
+}
+
+/// Winsock cannot tell whether a socket is non-blocking: false (blocking), or an error if
+/// `fd` is not a socket.
+inline bool is_nonblocking(native_handle_type fd, std::error_code& ec) noexcept {
+    int type = 0;
+    socklen_type len = sizeof type;
+    getsockopt(fd, opt::sol_socket, opt::so_type, &type, &len, ec);
+    return false;
+}
+
+/// True if the socket is not inherited by child processes (Windows' close-on-exec).
+inline bool close_on_exec(native_handle_type fd, std::error_code& ec) noexcept {
+    ::DWORD flags = 0;
+    if (!::GetHandleInformation(as_handle(fd), &flags)) {
+        ec = native_error(static_cast<int>(::GetLastError()));
+        return false;
+    }
+    ec.clear();
+    return (flags & HANDLE_FLAG_INHERIT) == 0;
+}
+
+/// WSAPoll on one socket; returns the revents, or 0 when `timeout_ms` expired.
+/// A negative timeout waits forever.
+inline short poll_one(native_handle_type fd, short events, int timeout_ms, std::error_code& ec) noexcept {
+    ::WSAPOLLFD p{fd, events, 0};
+    int r = check(::WSAPoll(&p, 1, timeout_ms), ec);
+    return r > 0 ? p.revents : short{0};
+}
+
+/// Interface names are not looked up on Windows (that needs iphlpapi): IPv6 scopes are
+/// numbers there (`fe80::1%12`), so a named scope is never found.
+inline unsigned interface_index(const char*) noexcept { return 0; }
+
+/// No interface names on Windows: always nullptr, so that scopes are printed as numbers.
+inline const char* interface_name(unsigned, char*) noexcept { return nullptr; }
+inline constexpr std::size_t interface_name_size = 16;
+
+/// inet_ntop.
+inline const char* inet_ntop(int family, const void* addr, char* out, socklen_type size) noexcept {
+    return ::inet_ntop(family, addr, out, static_cast<std::size_t>(size));
+}
+
+#else // POSIX
+
+inline constexpr int shut_rd = SHUT_RD;
+inline constexpr int shut_wr = SHUT_WR;
+inline constexpr int shut_rdwr = SHUT_RDWR;
+
 /// socket(2), always close-on-exec.
 inline native_handle_type socket(int family, int type, int protocol, std::error_code& ec) noexcept {
     return check(::socket(family, type | SOCK_CLOEXEC, protocol), ec);
@@ -37,14 +300,6 @@ inline native_handle_type socket(int family, int type, int protocol, std::error_
 
 /// close(2). Never retried on EINTR: on Linux the descriptor is gone either way.
 inline void close(native_handle_type fd, std::error_code& ec) noexcept { check(::close(fd), ec); }
-
-/// bind(2).
-inline void bind(native_handle_type fd, const ::sockaddr* addr, socklen_type len, std::error_code& ec) noexcept {
-    check(::bind(fd, addr, len), ec);
-}
-
-/// listen(2).
-inline void listen(native_handle_type fd, int backlog, std::error_code& ec) noexcept { check(::listen(fd, backlog), ec); }
 
 /// accept4(2) with close-on-exec; fills `addr`/`len` with the peer's address.
 inline native_handle_type accept(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {
@@ -79,6 +334,14 @@ inline ssize_type recvfrom(native_handle_type fd, void* data, std::size_t size, 
     return check(::recvfrom(fd, data, size, flags | MSG_TRUNC, addr, len), ec);
 }
 
+/// The system's buffer descriptor for vectored I/O.
+using io_buffer = ::iovec;
+/// Points `b` at `size` bytes at `data`.
+inline void set_io_buffer(io_buffer& b, char* data, std::size_t size) noexcept {
+    b.iov_base = data;
+    b.iov_len = size;
+}
+
 /// sendmsg(2) with MSG_NOSIGNAL over `count` buffers.
 inline ssize_type sendmsg(native_handle_type fd, const ::iovec* bufs, std::size_t count, int flags,
                           std::error_code& ec) noexcept {
@@ -102,45 +365,6 @@ inline ssize_type recvmsg(native_handle_type fd, ::iovec* bufs, std::size_t coun
     return n;
 }
 
-/// The most buffers sockit hands to one vectored or batched call.
-inline constexpr std::size_t batch_limit = 64;
-
-/// A window of up to `batch_limit` system buffers (iovec) over a caller's buffer sequence,
-/// starting `offset` bytes into it. Buffer types need `data` and `size` members.
-class IoWindow {
-public:
-    template <class Buffer>
-    void fill(const Buffer* bufs, std::size_t count, std::size_t offset) noexcept {
-        n_ = 0;
-        for (std::size_t i = 0; i < count && n_ < batch_limit; ++i) {
-            if (offset >= bufs[i].size) {
-                offset -= bufs[i].size;
-                continue;
-            }
-            iov_[n_].iov_base = static_cast<char*>(const_cast<void*>(static_cast<const void*>(bufs[i].data))) + offset;
-            iov_[n_].iov_len = bufs[i].size - offset;
-            offset = 0;
-            ++n_;
-        }
-    }
-    ::iovec* data() noexcept { return iov_; }
-    std::size_t size() const noexcept { return n_; }
-
-private:
-    ::iovec iov_[batch_limit];
-    std::size_t n_ = 0;
-};
-
-/// getsockname(2).
-inline void getsockname(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {
-    check(::getsockname(fd, addr, len), ec);
-}
-
-/// getpeername(2).
-inline void getpeername(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {
-    check(::getpeername(fd, addr, len), ec);
-}
-
 /// getsockopt(2).
 inline void getsockopt(native_handle_type fd, int level, int name, void* value, socklen_type* len,
                        std::error_code& ec) noexcept {
@@ -152,9 +376,6 @@ inline void setsockopt(native_handle_type fd, int level, int name, const void* v
                        std::error_code& ec) noexcept {
     check(::setsockopt(fd, level, name, value, len), ec);
 }
-
-/// shutdown(2).
-inline void shutdown(native_handle_type fd, int how, std::error_code& ec) noexcept { check(::shutdown(fd, how), ec); }
 
 /// Sets or clears O_NONBLOCK.
 inline void set_nonblocking(native_handle_type fd, bool on, std::error_code& ec) noexcept {
@@ -222,7 +443,7 @@ inline bool close_on_exec(native_handle_type fd, std::error_code& ec) noexcept {
 inline short poll_one(native_handle_type fd, short events, int timeout_ms, std::error_code& ec) noexcept {
     ::pollfd p{fd, events, 0};
     int r = check(::poll(&p, 1, timeout_ms), ec);
-    return r > 0 ? p.revents : 0;
+    return r > 0 ? p.revents : short{0};
 }
 
 /// A descriptor and the events to wait for, as `poll_many` takes them.
@@ -240,26 +461,82 @@ inline unsigned interface_index(const char* name) noexcept { return ::if_nametoi
 inline const char* interface_name(unsigned index, char* out) noexcept { return ::if_indextoname(index, out); }
 inline constexpr std::size_t interface_name_size = IF_NAMESIZE;
 
-/// inet_pton(3): 1 on success, 0 if `text` is not an address of `family`.
-inline int inet_pton(int family, const char* text, void* out) noexcept { return ::inet_pton(family, text, out); }
-
 /// inet_ntop(3).
 inline const char* inet_ntop(int family, const void* addr, char* out, socklen_type size) noexcept {
     return ::inet_ntop(family, addr, out, size);
 }
 
+#endif
+
+/// The most buffers sockit hands to one vectored or batched call.
+inline constexpr std::size_t batch_limit = 64;
+
+/// A window of up to `batch_limit` system buffers (iovec, WSABUF) over a caller's buffer
+/// sequence, starting `offset` bytes into it. Buffer types need `data` and `size` members.
+class IoWindow {
+public:
+    template <class Buffer>
+    void fill(const Buffer* bufs, std::size_t count, std::size_t offset) noexcept {
+        n_ = 0;
+        for (std::size_t i = 0; i < count && n_ < batch_limit; ++i) {
+            if (offset >= bufs[i].size) {
+                offset -= bufs[i].size;
+                continue;
+            }
+            set_io_buffer(iov_[n_], static_cast<char*>(const_cast<void*>(static_cast<const void*>(bufs[i].data))) + offset,
+                          bufs[i].size - offset);
+            offset = 0;
+            ++n_;
+        }
+    }
+    io_buffer* data() noexcept { return iov_; }
+    std::size_t size() const noexcept { return n_; }
+
+private:
+    io_buffer iov_[batch_limit];
+    std::size_t n_ = 0;
+};
+
+/// bind(2).
+inline void bind(native_handle_type fd, const ::sockaddr* addr, socklen_type len, std::error_code& ec) noexcept {
+    check(::bind(fd, addr, len), ec);
+}
+
+/// listen(2).
+inline void listen(native_handle_type fd, int backlog, std::error_code& ec) noexcept { check(::listen(fd, backlog), ec); }
+
+/// getsockname(2).
+inline void getsockname(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {
+    check(::getsockname(fd, addr, len), ec);
+}
+
+/// getpeername(2).
+inline void getpeername(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {
+    check(::getpeername(fd, addr, len), ec);
+}
+
+/// shutdown(2).
+inline void shutdown(native_handle_type fd, int how, std::error_code& ec) noexcept { check(::shutdown(fd, how), ec); }
+
+/// inet_pton(3): 1 on success, 0 if `text` is not an address of `family`.
+inline int inet_pton(int family, const char* text, void* out) noexcept { return ::inet_pton(family, text, out); }
+
 /// getaddrinfo(3) for stream sockets of `family` (0 for any); calls `visit(addr, len)` on each
-/// result in order. Failures are in resolver_category() (or errno for EAI_SYSTEM).
+/// result in order. Failures are in resolver_category() (or the system's, for EAI_SYSTEM).
 template <class Visit>
 inline void getaddrinfo(const char* host, int family, const std::error_category& resolver, Visit&& visit,
                         std::error_code& ec) {
+    if (int error = network_startup()) {
+        ec = native_error(error);
+        return;
+    }
     ::addrinfo hints{};
     hints.ai_family = family;
     hints.ai_socktype = SOCK_STREAM;
     ::addrinfo* list = nullptr;
     int rc = ::getaddrinfo(host, nullptr, &hints, &list);
     if (rc != 0) {
-        if (rc == EAI_SYSTEM)
+        if (is_resolver_system_error(rc))
             ec = last_error();
         else
             ec = std::error_code(rc, resolver);
@@ -273,6 +550,4 @@ inline void getaddrinfo(const char* host, int family, const std::error_category&
     for (::addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) visit(ai->ai_addr, ai->ai_addrlen);
 }
 
-} // namespace ops
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail::ops

@@ -6,6 +6,18 @@
 #include <cerrno>
 #include <system_error>
 
+/// Marks a function that runs only on failure: kept out of line, off the hot path.
+#if defined(__GNUC__) || defined(__clang__)
+#define SOCKIT_COLD __attribute__((noinline, cold))
+#define SOCKIT_NOINLINE __attribute__((noinline))
+#else
+#define SOCKIT_COLD
+#define SOCKIT_NOINLINE
+#endif
+
+#ifdef _WIN32
+#include "sockit/detail/platform_win.hpp"
+#else
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -16,20 +28,10 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
-#include <time.h>
+#include <ctime>
 #include <unistd.h>
 
-/// Marks a function that runs only on failure: kept out of line, off the hot path.
-#if defined(__GNUC__) || defined(__clang__)
-#define SOCKIT_COLD __attribute__((noinline, cold))
-#define SOCKIT_NOINLINE __attribute__((noinline))
-#else
-#define SOCKIT_COLD
-#define SOCKIT_NOINLINE
-#endif
-
-namespace sockit {
-namespace detail {
+namespace sockit::detail {
 
 /// The operating system's socket handle type.
 using native_handle_type = int;
@@ -40,8 +42,22 @@ using ssize_type = ::ssize_t;
 /// Length type of socket addresses.
 using socklen_type = ::socklen_t;
 
+/// An errno value (or SO_ERROR's) as a portable error code.
+inline std::error_code native_error(int code) noexcept { return {code, std::generic_category()}; }
+
 /// The error of the last failed system call, as a portable error code.
-inline std::error_code last_error() noexcept { return {errno, std::generic_category()}; }
+inline std::error_code last_error() noexcept { return native_error(errno); }
+
+/// Prepares the socket library for use (nothing to do on POSIX); returns 0 or an error.
+inline int network_startup() noexcept { return 0; }
+
+/// True if getaddrinfo's result `rc` means "see errno".
+inline bool is_resolver_system_error(int rc) noexcept { return rc == EAI_SYSTEM; }
+
+} // namespace sockit::detail
+#endif
+
+namespace sockit::detail {
 
 /// True if `ec` means "the call would block" (EAGAIN or EWOULDBLOCK).
 inline bool is_would_block(const std::error_code& ec) noexcept {
@@ -130,5 +146,4 @@ inline constexpr bool ip_mreq_has_index = false;
 #endif
 } // namespace opt
 
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+// Windows (Winsock 2) part of platform.hpp, which includes it: never include it directly.
+// Winsock's SOCKET handles, its WSAE* errors mapped to the portable std::errc codes, and
+// WSAStartup done once per process. The program must link ws2_32 (the CMake target does).
+#pragma once
+
+// WSAPoll, inet_pton and inet_ntop need Windows Vista; sockit asks for Windows 7 unless the
+// program chose a version before including any Windows header.
+#if !defined(_WIN32_WINNT)
+#define _WIN32_WINNT 0x0601
+#elif _WIN32_WINNT < 0x0600
+#error "sockit needs Windows Vista or newer: define _WIN32_WINNT as 0x0600 or more before any Windows header"
+#endif
+// <windows.h> would otherwise define min and max macros, which break std::numeric_limits<T>::max().
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+
+#include <cerrno>
+#include <string>
+#include <system_error>
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+
+namespace sockit::detail {
+
+/// The operating system's socket handle type.
+using native_handle_type = ::SOCKET;
+/// The value of a handle that refers to no socket.
+inline constexpr native_handle_type invalid_handle = INVALID_SOCKET;
+/// Signed size returned by the send and receive calls.
+using ssize_type = int;
+/// Length type of socket addresses.
+using socklen_type = int;
+
+/// The errno value that means the same as Winsock error `code`, or 0 if there is none.
+inline int portable_errno(int code) noexcept {
+    switch (code) {
+    case WSAEINTR: return EINTR;
+    case WSAEBADF: return EBADF;
+    case WSAEACCES: return EACCES;
+    case WSAEFAULT: return EFAULT;
+    case WSAEINVAL: return EINVAL;
+    case WSAEMFILE: return EMFILE;
+    case WSAEWOULDBLOCK: return EWOULDBLOCK;
+    case WSAEINPROGRESS: return EINPROGRESS;
+    case WSAEALREADY: return EALREADY;
+    case WSAENOTSOCK: return ENOTSOCK;
+    case WSAEDESTADDRREQ: return EDESTADDRREQ;
+    case WSAEMSGSIZE: return EMSGSIZE;
+    case WSAEPROTOTYPE: return EPROTOTYPE;
+    case WSAENOPROTOOPT: return ENOPROTOOPT;
+    case WSAEPROTONOSUPPORT: return EPROTONOSUPPORT;
+    case WSAEOPNOTSUPP: return EOPNOTSUPP;
+    case WSAEAFNOSUPPORT: return EAFNOSUPPORT;
+    case WSAEADDRINUSE: return EADDRINUSE;
+    case WSAEADDRNOTAVAIL: return EADDRNOTAVAIL;
+    case WSAENETDOWN: return ENETDOWN;
+    case WSAENETUNREACH: return ENETUNREACH;
+    case WSAENETRESET: return ENETRESET;
+    case WSAECONNABORTED: return ECONNABORTED;
+    case WSAECONNRESET: return ECONNRESET;
+    case WSAENOBUFS: return ENOBUFS;
+    case WSAEISCONN: return EISCONN;
+    case WSAENOTCONN: return ENOTCONN;
+    case WSAESHUTDOWN: return EPIPE; // sending after shutdown(SD_SEND): EPIPE on POSIX
+    case WSAETIMEDOUT: return ETIMEDOUT;
+    case WSAECONNREFUSED: return ECONNREFUSED;
+    case WSAEHOSTUNREACH: return EHOSTUNREACH;
+    default: return 0;
+    }
+}
+
+/// The category of Winsock error codes. Messages are Windows' own; each code is equivalent to
+/// the std::errc condition of the same meaning (WSAECONNREFUSED == std::errc::connection_refused),
+/// so that comparisons with std::errc, and sockit's exception classes, work as on POSIX.
+/// (Storing the errno value in std::generic_category() instead would compare the same, but the
+/// C runtime's strerror calls most of these errors "Unknown error".)
+class WinsockCategory final : public std::error_category {
+public:
+    const char* name() const noexcept override { return "winsock"; }
+    std::string message(int value) const override { return std::system_category().message(value); }
+    std::error_condition default_error_condition(int value) const noexcept override {
+        int portable = portable_errno(value);
+        if (portable != 0) return {portable, std::generic_category()};
+        return {value, *this};
+    }
+};
+
+/// A Winsock error (WSAGetLastError, SO_ERROR) as an error code.
+inline std::error_code native_error(int code) noexcept {
+    static const WinsockCategory category;
+    return {code, category};
+}
+
+/// The error of the last failed Winsock call, as a portable error code.
+inline std::error_code last_error() noexcept { return native_error(::WSAGetLastError()); }
+
+/// Starts Winsock the first time it is called (thread-safe) and stops it at exit; returns
+/// WSAStartup's error, 0 on success. Every call that can be a process's first socket call
+/// (socket, getaddrinfo) goes through it.
+inline int network_startup() noexcept {
+    struct Winsock {
+        int error;
+        Winsock() noexcept {
+            ::WSADATA data;
+            error = ::WSAStartup(MAKEWORD(2, 2), &data);
+        }
+        Winsock(const Winsock&) = delete;
+        Winsock& operator=(const Winsock&) = delete;
+        ~Winsock() {
+            if (error == 0) ::WSACleanup();
+        }
+    };
+    static const Winsock winsock;
+    return winsock.error;
+}
+
+/// Winsock's getaddrinfo reports every failure itself (there is no EAI_SYSTEM).
+inline bool is_resolver_system_error(int) noexcept { return false; }
+
+} // namespace sockit::detail
