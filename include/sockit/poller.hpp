@@ -45,7 +45,9 @@ struct PollEvent {
 /// the next `wait`. Events of a descriptor removed after the wait have every flag cleared.
 class PollEvents {
 public:
+    /// The element type.
     using value_type = PollEvent;
+    /// An iterator over the events.
     using const_iterator = const PollEvent*;
 
     /// The first event.
@@ -116,7 +118,9 @@ public:
         return p;
     }
 
+    /// Takes over `other`'s descriptors and registrations.
     Poller(Poller&&) noexcept = default;
+    /// Closes this poller, then takes over `other`'s descriptors and registrations.
     Poller& operator=(Poller&&) noexcept = default;
     Poller(const Poller&) = delete;
     Poller& operator=(const Poller&) = delete;
