@@ -4,9 +4,11 @@
 // nor die, and it serves the waiting clients once descriptors are free again.
 #include "support.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -85,54 +87,94 @@ void leave_spare_descriptors(int spare) {
     if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) ::_exit(5);
 }
 
-/**
- * The child: the documented accept loop. On EMFILE or ENFILE it backs off (50 ms) and
- * tries again: a pending connection stays queued, so accepting again at once would fail
- * at once, forever, at 100 % CPU. Each accepted client gets a thread that echoes until
- * the client closes. Tells the parent how many clients it can hold, serves that many
- * and `waiting` more, and reports on `out`.
- */
-[[noreturn]] void serve_with_few_descriptors(sockit::TcpServer& server, int waiting, int out) {
-    const int capacity = 3;
-    leave_spare_descriptors(capacity);
-    write_all(out, &capacity, sizeof capacity);
-    const int total = capacity + waiting;
+/// The child's state, shared by its threads.
+struct Child {
+    sockit::TcpServer& server;
+    int out;
+    std::mutex mutex;
     Report report;
-    long cpu_start = 0, wall_start = 0;
-    std::vector<std::unique_ptr<JoinedThread>> clients;
-    while (static_cast<int>(clients.size()) < total) {
+    long cpu_start = 0;
+    long wall_start = 0;
+};
+
+/// Accepts one client with the documented loop, then echoes until the client closes.
+/// On EMFILE or ENFILE it backs off (50 ms) and tries again: the pending connection stays
+/// queued, so accepting again at once would fail at once, forever, at 100 % CPU.
+void accept_and_echo(Child& child) {
+    for (;;) {
         std::error_code ec;
-        auto accepted = server.accept(ec);
+        bool after_failure = false;
+        {
+            std::lock_guard<std::mutex> lock(child.mutex);
+            after_failure = child.report.failed_accepts > 0;
+        }
+        auto accepted = child.server.accept(ec);
         if (out_of_descriptors(ec)) {
-            if (report.failed_accepts++ == 0) {
-                cpu_start = cpu_now_us();
-                wall_start = wall_now_us();
+            std::lock_guard<std::mutex> lock(child.mutex);
+            if (child.report.failed_accepts++ == 0) {
+                child.cpu_start = cpu_now_us();
+                child.wall_start = wall_now_us();
                 try {
-                    server.accept();
+                    child.server.accept();
                 } catch (const sockit::Error& e) {
-                    report.typed_error = out_of_descriptors(e.code()) &&
-                                         std::string(e.what()).find("accept 127.0.0.1:") == 0;
+                    child.report.typed_error = out_of_descriptors(e.code()) &&
+                                               std::string(e.what()).find("accept 127.0.0.1:") == 0;
                 }
-                write_all(out, "E", 1); // the parent starts its measuring window
+                write_all(child.out, "E", 1); // the parent starts its measuring window
             }
+        }
+        if (out_of_descriptors(ec)) {
             std::this_thread::sleep_for(50ms);
             continue;
         }
         if (ec) ::_exit(3);
-        if (report.failed_accepts > 0 && report.wall_us == 0) {
-            report.cpu_us = cpu_now_us() - cpu_start;
-            report.wall_us = wall_now_us() - wall_start;
-        }
-        clients.push_back(std::make_unique<JoinedThread>([stream = std::move(accepted.first)]() mutable {
-            char buf[64];
-            std::error_code e;
-            while (std::size_t n = stream.recv(buf, sizeof buf, e)) {
-                if (e || stream.send_all(buf, n, e) != n) break;
+        {
+            std::lock_guard<std::mutex> lock(child.mutex);
+            if (after_failure && child.report.wall_us == 0) { // the first accept of the recovery
+                child.report.cpu_us = cpu_now_us() - child.cpu_start;
+                child.report.wall_us = wall_now_us() - child.wall_start;
             }
+        }
+        sockit::TcpStream& stream = accepted.first;
+        char buf[64];
+        while (std::size_t n = stream.recv(buf, sizeof buf, ec)) {
+            if (ec || stream.send_all(buf, n, ec) != n) break;
+        }
+        return;
+    }
+}
+
+/**
+ * The child: a server with a thread per client, which can hold 3 clients at a time.
+ * It tells the parent so, serves those and `waiting` more, and reports on `out`.
+ * Its threads start before the descriptors run out, each accepting its own client:
+ * a sanitizer's runtime needs a descriptor to check a type the first time (a new
+ * thread's state, an exception), which it could not get afterwards.
+ */
+[[noreturn]] void serve_with_few_descriptors(sockit::TcpServer& server, int waiting, int out) {
+    const int capacity = 3;
+    Child child{server, out, {}, {}, 0, 0};
+    std::atomic<bool> go{false};
+    std::vector<std::unique_ptr<JoinedThread>> workers;
+    for (int i = 0; i < capacity + waiting; ++i) {
+        workers.push_back(std::make_unique<JoinedThread>([&] {
+            while (!go) std::this_thread::sleep_for(1ms);
+            accept_and_echo(child);
         }));
     }
-    clients.clear(); // joins: each ends when its client closes
-    write_all(out, &report, sizeof report);
+    // The first check of the types used from here on, while a descriptor is free.
+    bool checked = out_of_descriptors(std::error_code()) || !out_of_descriptors(std::error_code(EMFILE, std::generic_category()));
+    try {
+        sockit::detail::throw_error(std::error_code(EMFILE, std::generic_category()), "accept");
+    } catch (const sockit::Error& e) {
+        checked = checked || !out_of_descriptors(e.code()) || e.what() == nullptr;
+    }
+    if (checked) ::_exit(7);
+    leave_spare_descriptors(capacity);
+    write_all(out, &capacity, sizeof capacity);
+    go = true;
+    workers.clear(); // joins: each ends when its client closes
+    write_all(out, &child.report, sizeof child.report);
     ::_exit(0);
 }
 
