@@ -72,9 +72,10 @@ struct ServerStats {
 /**
  * An echo server with a thread per connection: it reads a header and its message,
  * checks the checksum, and sends both back. A connection that fails ends only its
- * own thread. `stop()` is the documented way to stop a blocking server: shut the
- * listener down (which wakes accept), then every connection (which wakes recv),
- * then join the threads.
+ * own thread, which closes its descriptor at once. `stop()` is the documented way
+ * to stop a blocking server: shut the listener down (which wakes accept), then every
+ * connection (which wakes recv), then join the threads. A stream is shut down and
+ * closed under one mutex: a shutdown after the close could hit a reused descriptor.
  */
 class EchoServer {
 public:
@@ -94,9 +95,11 @@ public:
         std::error_code ignored;
         server_.shutdown(sockit::Shutdown::both, ignored);
         acceptor_.join();
-        std::lock_guard<std::mutex> lock(mutex_);
-        for (Connection& c : connections_) c.stream.shutdown(sockit::Shutdown::both, ignored);
-        for (Connection& c : connections_) c.thread.join();
+        {
+            std::lock_guard<std::mutex> lock(mutex_); // not while a thread closes its stream
+            for (Connection& c : connections_) c.stream.shutdown(sockit::Shutdown::both, ignored);
+        }
+        for (Connection& c : connections_) c.thread.join(); // the list no longer changes
         connections_.clear();
         server_.close(ignored);
     }
@@ -133,7 +136,10 @@ private:
             ++stats_.open;
             c.thread = std::thread([this, &c] {
                 serve(c.stream);
-                c.stream.close();
+                {
+                    std::lock_guard<std::mutex> closing(mutex_); // never while stop() shuts it down
+                    c.stream.close();
+                }
                 --stats_.open;
                 c.done = true;
             });
