@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <list>
 #include <mutex>
 #include <string>
@@ -45,6 +47,22 @@ inline long peak_rss_kib() {
     ::rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
     return usage.ru_maxrss;
+}
+
+/// The CPU time process `pid` has used (user and system), in clock ticks; -1 if unknown.
+inline long cpu_ticks_of(pid_t pid) {
+    std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    auto end = text.rfind(')');
+    if (end == std::string::npos) return -1;
+    std::istringstream fields(text.substr(end + 1));
+    std::string field;
+    long utime = -1, stime = -1;
+    for (int i = 3; fields >> field; ++i) { // field 3 is the state; 14 and 15 the times
+        if (i == 14) utime = std::stol(field);
+        if (i == 15) stime = std::stol(field);
+    }
+    return utime < 0 || stime < 0 ? -1 : utime + stime;
 }
 
 /// The number of descriptors process `pid` has open, or -1.
@@ -313,11 +331,16 @@ private:
 
 /// Starts an example server (`path` `--port P` plus `extra`) on a free loopback port and
 /// waits until it says it is listening; null if it could not start (the reason in `why`).
+/// `wrapper` comes first on the command line (e.g. a shell that sets a limit, then execs).
 inline std::unique_ptr<Process> start_example(const std::string& path, const std::vector<std::string>& extra,
-                                              sockit::Address& where, std::string& why) {
+                                              sockit::Address& where, std::string& why,
+                                              const std::vector<std::string>& wrapper = {}) {
     for (int attempt = 0; attempt < 5; ++attempt) {
         std::uint16_t port = sockit_test::free_port();
-        std::vector<std::string> argv{path, "--host", "127.0.0.1", "--port", std::to_string(port)};
+        std::vector<std::string> argv = wrapper;
+        for (std::string arg : {path, std::string("--host"), std::string("127.0.0.1"), std::string("--port"),
+                                std::to_string(port)})
+            argv.push_back(arg);
         argv.insert(argv.end(), extra.begin(), extra.end());
         auto p = std::make_unique<Process>(argv);
         if (p->wait_for_output("listening on", 10s)) {

@@ -156,13 +156,15 @@ constexpr bool have_examples = false;
 #endif
 
 /// Starts the example server at `path` with --echo; null (and a warning) if the examples are not built.
-std::unique_ptr<Process> start_echo_example(const char* path, Address& where) {
+/// `wrapper` comes first on the command line (a shell that sets a limit, say).
+std::unique_ptr<Process> start_echo_example(const char* path, Address& where,
+                                            const std::vector<std::string>& wrapper = {}) {
     if (!have_examples) {
         WARN("the examples are not built (SOCKIT_BUILD_EXAMPLES=OFF): skipped");
         return nullptr;
     }
     std::string why;
-    auto server = stress::start_example(path, {"--echo"}, where, why);
+    auto server = stress::start_example(path, {"--echo"}, where, why, wrapper);
     if (!server) FAIL(path << " did not start: " << why);
     return server;
 }
@@ -221,6 +223,49 @@ TEST_CASE("faulty clients do not stop the example tcp_chat_server serving the ot
     }
     stop_example(*server);
     CHECK_THAT(server->output(), sockit_test::contains("server stopped"));
+}
+
+TEST_CASE("the example tcp_chat_server out of descriptors backs off and recovers", "[stress][faults][examples]") {
+    sockit_test::FdLeakCheck leaks;
+    Address where;
+    const int limit = 8; // RLIMIT_NOFILE: room for a few clients beside stdin, stdout, stderr and the listener
+    auto server = start_echo_example(SOCKIT_TCP_CHAT_SERVER, where,
+                                     {"/bin/sh", "-c", "ulimit -n " + std::to_string(limit) + " && exec \"$@\"", "sh"});
+    if (!server) return;
+    const int capacity = limit - stress::open_fds_of(server->pid());
+    REQUIRE(capacity > 0);
+    auto echoes = [](sockit::TcpClient& client, const char* text) {
+        client.send_all(text);
+        return client.recv(1) == text;
+    };
+    std::vector<sockit::TcpClient> held;
+    for (int i = 0; i < capacity; ++i) {
+        held.emplace_back(where);
+        held.back().set_timeout(5s);
+        REQUIRE(echoes(held.back(), "a"));
+    }
+    std::vector<sockit::TcpClient> waiting; // queued by the system, not accepted: no descriptor left
+    for (int i = 0; i < 3; ++i) {
+        waiting.emplace_back(where);
+        waiting.back().set_timeout(10s);
+        waiting.back().send_all("b");
+    }
+    REQUIRE(server->wait_for_output("Too many open files", 5s));
+    const long before = stress::cpu_ticks_of(server->pid());
+    std::this_thread::sleep_for(1s); // the window in which its CPU time is measured
+    const long used = stress::cpu_ticks_of(server->pid()) - before;
+    INFO("CPU time out of descriptors: " << used << " ticks of " << ::sysconf(_SC_CLK_TCK) << " in 1 s");
+    CHECK(used * 5 < ::sysconf(_SC_CLK_TCK)); // not spinning
+
+    held.clear(); // their descriptors are free again: the waiting clients are served
+    for (auto& client : waiting) {
+        std::error_code ec;
+        char back = 0;
+        CHECK(client.recv_exactly(&back, 1, ec) == 1);
+        CHECK(back == 'b');
+        client.close(); // makes room for the next
+    }
+    stop_example(*server);
 }
 
 TEST_CASE("a UDP flood does not block the example udp_chat_server --echo", "[stress][faults][examples][udp]") {
