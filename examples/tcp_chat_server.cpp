@@ -62,22 +62,30 @@ int main(int argc, char** argv) {
         });
         say("listening on " + server.local_address().to_string());
 
+        // Joins the threads of clients that have left and closes their descriptors (with clients_mutex held).
+        auto forget_finished = [&] {
+            clients.remove_if([](Client& c) {
+                if (c.done) c.thread.join();
+                return c.done.load();
+            });
+        };
         for (;;) {
             std::error_code ec;
             auto [stream, peer] = server.accept(ec);
             if (stop.stopped()) break;
-            if (ec) { // e.g. out of descriptors: wait a little, keep serving
+            if (ec) { // e.g. out of descriptors: free those of clients that left, wait a little, keep serving
                 say("accept: " + ec.message());
+                {
+                    std::lock_guard<std::mutex> lock(clients_mutex);
+                    forget_finished();
+                }
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
                 continue;
             }
             say(chat::peer_text(peer) + " connected");
             std::lock_guard<std::mutex> lock(clients_mutex);
             if (stop.stopped()) break; // the stop came after accept: this client is not served
-            clients.remove_if([](Client& c) {
-                if (c.done) c.thread.join();
-                return c.done.load();
-            });
+            forget_finished();
             Client& client = clients.emplace_back();
             client.stream = std::move(stream);
             client.peer = peer;

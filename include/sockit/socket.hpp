@@ -85,9 +85,11 @@ struct Deadline {
         at_ns = ops::coarse_now_ns() + timeout_ns;
     }
     /// Nanoseconds left, or 0 if the deadline has passed. Both readings of the coarse clock
-    /// may lag by up to one tick, so one tick is added: the call never ends early.
+    /// may lag by up to one tick, and the kernel counts a timeout in ticks from the current,
+    /// partly elapsed one (so it may end up to a tick early): two ticks are added, so that
+    /// the call never ends early.
     std::int64_t left() const noexcept {
-        std::int64_t ns = at_ns + ops::coarse_resolution_ns() - ops::coarse_now_ns();
+        std::int64_t ns = at_ns + 2 * ops::coarse_resolution_ns() - ops::coarse_now_ns();
         return ns > 0 ? ns : 0;
     }
 };
