@@ -54,7 +54,8 @@ std::string g_python = "python3";
 std::string g_python_script = "bench/python_bench.py";
 
 Run run_python(const std::vector<std::string>& args) {
-    std::string cmd = g_python + " " + g_python_script;
+    // Python's client and its forked server share the CPU the C++ variants use.
+    std::string cmd = "taskset -c " + std::to_string(bench_cpus().second) + " " + g_python + " " + g_python_script;
     for (const auto& a : args) cmd += " " + a;
     Run run;
     FILE* f = ::popen(cmd.c_str(), "r");

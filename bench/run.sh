@@ -95,8 +95,10 @@ fi
     echo
     echo "Measured with \`bench/run.sh$([ $quick = 1 ] && echo ' --quick')\` on $(date -u +%Y-%m-%d):"
     echo "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(uname -sr),"
-    echo "$(c++ --version | head -1), Asio $(grep -m1 -o 'ASIO_VERSION [0-9]*' /usr/include/asio/version.hpp 2>/dev/null | awk '{print $2}' || echo 'absent'), $(python3 --version)."
-    echo "Client and server run in two threads pinned to two cores; every scenario runs each variant in turn"
+    echo "$(c++ --version | head -1), Asio $(awk '/define ASIO_VERSION /{v=$3; printf "%d.%d.%d", v/100000, v/100%1000, v%100}' /usr/include/asio/version.hpp 2>/dev/null || echo 'absent'), $(python3 --version)."
+    echo "Client and server run in two threads pinned to one CPU (on this virtual machine a wake-up across"
+    echo "CPUs costs some 100 µs, which would swamp the code measured: 9,000 instead of 260,000 TCP round"
+    echo "trips a second; \`SOCKIT_BENCH_CPUS=0,1\` pins them apart); every scenario runs each variant in turn"
     echo "(A B C A B C ...), and ratios are medians of the ratios within each repetition."
     echo
     echo "![Median rate relative to raw BSD calls](benchmarks.svg)"

@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <sockit/sockit.hpp>
@@ -69,14 +70,25 @@ inline void pin_to_cpu(int cpu) {
     pthread_setaffinity_np(pthread_self(), sizeof set, &set); // best effort
 }
 
-/// Runs `server` in a thread pinned to CPU 1 while `client` runs here pinned to CPU 0.
+/// The CPUs the server and client threads are pinned to (SOCKIT_BENCH_CPUS="S,C"; default
+/// "0,0": on a virtual machine a wake-up across CPUs costs tens of microseconds, far more
+/// than the code measured, so both sides share one CPU unless asked otherwise).
+inline std::pair<int, int> bench_cpus() {
+    const char* env = std::getenv("SOCKIT_BENCH_CPUS");
+    int server = 0, client = 0;
+    if (env != nullptr) std::sscanf(env, "%d,%d", &server, &client);
+    return {server, client};
+}
+
+/// Runs `server` in a thread while `client` runs here, each pinned (see bench_cpus).
 template <class Server, class Client>
 void side_by_side(Server&& server, Client&& client) {
-    std::thread t([&] {
-        pin_to_cpu(1);
+    auto [server_cpu, client_cpu] = bench_cpus();
+    std::thread t([&, server_cpu = server_cpu] {
+        pin_to_cpu(server_cpu);
         server();
     });
-    pin_to_cpu(0);
+    pin_to_cpu(client_cpu);
     client();
     t.join();
 }
