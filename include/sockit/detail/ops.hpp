@@ -274,6 +274,27 @@ inline short poll_one(native_handle_type fd, short events, int timeout_ms, std::
     return r > 0 ? p.revents : short{0};
 }
 
+/// A socket and the events to wait for, as `poll_many` takes them.
+using pollfd_type = ::WSAPOLLFD;
+
+/// WSAPoll on several sockets; returns how many are ready (0 when `timeout_ms` expired).
+inline int poll_many(pollfd_type* fds, std::size_t count, int timeout_ms, std::error_code& ec) noexcept {
+    return check(::WSAPoll(fds, static_cast<::ULONG>(count), timeout_ms), ec);
+}
+
+/// A second handle for the same socket (dup's counterpart): WSADuplicateSocketW for this
+/// process, then WSASocketW from its description; not inherited by child processes.
+inline native_handle_type dup(native_handle_type fd, std::error_code& ec) noexcept {
+    ::WSAPROTOCOL_INFOW info{};
+    if (::WSADuplicateSocketW(fd, ::GetCurrentProcessId(), &info) != 0) {
+        ec = last_error();
+        return invalid_handle;
+    }
+    return check_handle(::WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &info, 0,
+                                     WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT),
+                        ec);
+}
+
 /// Interface names are not looked up on Windows (that needs iphlpapi): IPv6 scopes are
 /// numbers there (`fe80::1%12`), so a named scope is never found.
 inline unsigned interface_index(const char*) noexcept { return 0; }
