@@ -15,7 +15,12 @@ link=(-static -lws2_32)
 say() { echo "--- [${SECONDS}s] $*"; }
 
 say "headers, each alone"
+# Linux-only headers, with the reason; every other header must compile for Windows.
+linux_only_headers=(
+    sockit/detail/poller_epoll.hpp # the Poller's epoll backend: poller_backend.hpp includes it on Linux only
+)
 for header in $(cd include && find sockit -name '*.hpp' | sort); do
+    [[ " ${linux_only_headers[*]} " == *" $header "* ]] && continue
     printf '#include <%s>\n' "$header" >"$work/$(echo "$header" | tr / _).cpp"
 done
 find "$work" -name 'sockit_*.cpp' -print0 |
@@ -24,7 +29,7 @@ mapfile -t clang_args < <(mingw_clang_args)
 find "$work" -name 'sockit_*.cpp' -print0 |
     xargs -0 -P 2 -I{} sh -c '"$0" "$@" -fsyntax-only {} || { echo "FAILED: {}"; exit 255; }' \
         clang++ "${clang_args[@]}" "${flags[@]}"
-echo "$(find "$work" -name 'sockit_*.cpp' | wc -l) headers compile for Windows with g++ and clang++"
+echo "$(find "$work" -name 'sockit_*.cpp' | wc -l) headers compile for Windows with g++ and clang++ (Linux-only: ${linux_only_headers[*]})"
 
 say "tests"
 # Catch2 2 is one header: put only its directory on the include path (not /usr/include).

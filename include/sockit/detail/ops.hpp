@@ -246,12 +246,17 @@ inline void set_nonblocking(native_handle_type fd, bool on, std::error_code& ec)
     check(::ioctlsocket(fd, fionbio, &mode), ec);
 }
 
-/// Winsock cannot tell whether a socket is non-blocking: false (blocking), or an error if
-/// `fd` is not a socket.
-inline bool is_nonblocking(native_handle_type fd, std::error_code& ec) noexcept {
+/// Succeeds if `fd` is an open socket (getsockopt SO_TYPE; WSAENOTSOCK if not).
+inline void check_open(native_handle_type fd, std::error_code& ec) noexcept {
     int type = 0;
     socklen_type len = sizeof type;
     getsockopt(fd, opt::sol_socket, opt::so_type, &type, &len, ec);
+}
+
+/// Winsock cannot tell whether a socket is non-blocking: false (blocking), or an error if
+/// `fd` is not a socket.
+inline bool is_nonblocking(native_handle_type fd, std::error_code& ec) noexcept {
+    check_open(fd, ec);
     return false;
 }
 
@@ -405,6 +410,9 @@ inline void set_nonblocking(native_handle_type fd, bool on, std::error_code& ec)
     int wanted = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
     if (wanted != flags) check(::fcntl(fd, F_SETFL, wanted), ec);
 }
+
+/// Succeeds if `fd` is an open descriptor (fcntl F_GETFD; EBADF if not).
+inline void check_open(native_handle_type fd, std::error_code& ec) noexcept { check(::fcntl(fd, F_GETFD, 0), ec); }
 
 /// True if O_NONBLOCK is set.
 inline bool is_nonblocking(native_handle_type fd, std::error_code& ec) noexcept {

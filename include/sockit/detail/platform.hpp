@@ -37,6 +37,8 @@ namespace sockit::detail {
 using native_handle_type = int;
 /// The value of a handle that refers to no socket.
 inline constexpr native_handle_type invalid_handle = -1;
+/// False for a value that cannot be a descriptor (any negative one).
+inline constexpr bool is_valid_handle(native_handle_type h) noexcept { return h >= 0; }
 /// Signed size returned by the send and receive calls.
 using ssize_type = ::ssize_t;
 /// Length type of socket addresses.
