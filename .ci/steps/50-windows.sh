@@ -136,9 +136,9 @@ for program in "$work"/program_*.exe; do
     timeout 60 "$wine" "$program" >"$work/program.log" 2>&1 || { cat "$work/program.log"; echo "FAILED under wine: $program" >&2; exit 1; }
 done
 echo "the programs passed under wine (not run: ${posix_behaviour[*]} ${not_standalone[*]})"
-# The tests run under wine, but do not decide this step yet: tests/support.hpp's FdLeakCheck
-# counts /proc/self/fd, which under wine is wine's own descriptors (so any test case may
-# fail at random), and some cases assert POSIX-only behaviour: error codes in
+# The tests run under wine, but do not decide this step yet: some cases assert POSIX-only
+# behaviour (tests/support.hpp's FdLeakCheck checks nothing on Windows: under wine,
+# /proc/self/fd lists wine's own descriptors): error codes in
 # std::generic_category() (Winsock's are in sockit's "winsock" category), SO_REUSEPORT,
 # getsockname on an unbound UDP socket (WSAEINVAL on Windows), the interface name "lo".
 # The consumer, the contract and the programs above do decide it.
