@@ -61,7 +61,8 @@ public:
         else if (fds_[static_cast<std::size_t>(at)].fd == invalid_handle)
             ec = {EBADF, std::generic_category()}; // closed while registered
         else
-            fds_[static_cast<std::size_t>(at)].events = events(interest);
+            ops::check_open(fd, ec); // closed since the last wait: an error, as epoll_ctl gives
+        if (!ec) fds_[static_cast<std::size_t>(at)].events = events(interest);
     }
 
     void remove(native_handle_type fd, std::error_code& ec) noexcept {
@@ -131,6 +132,11 @@ private:
         if ((revents & (POLLIN | POLLPRI)) != 0) f |= ready::readable;
         if ((revents & POLLOUT) != 0) f |= ready::writable;
         if ((revents & POLLHUP) != 0) f |= ready::hangup;
+#ifdef _WIN32
+        // WSAPoll reports the peer's orderly close as POLLHUP alone, where poll(2) adds POLLIN:
+        // recv returns 0 at once either way.
+        if ((revents & POLLHUP) != 0) f |= ready::readable;
+#endif
         if ((revents & POLLERR) != 0) f |= ready::error;
         return f;
     }
