@@ -120,7 +120,7 @@ TEST_CASE("Poller survives a socket closed while registered", "[poller]") {
     FdLeakCheck leaks;
     Poller poller;
     auto [a, b] = sockit_test::tcp_pair();
-    int fd = b.native_handle();
+    sockit::Socket::native_handle_type fd = b.native_handle();
     poller.add(b, Interest::readable, 7);
     a.send_all("pending");
     b.close();

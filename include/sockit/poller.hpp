@@ -142,7 +142,7 @@ public:
             ec = std::make_error_code(std::errc::file_exists);
             return;
         }
-        if (handle < 0) {
+        if (!detail::is_valid_handle(handle)) {
             ec = std::make_error_code(std::errc::bad_file_descriptor);
             return;
         }
@@ -332,7 +332,7 @@ private:
     }
 
     Entry* entry(native_handle_type handle) noexcept {
-        if (handle < 0 || static_cast<std::size_t>(handle) >= entries_.size()) return nullptr;
+        if (!detail::is_valid_handle(handle) || static_cast<std::size_t>(handle) >= entries_.size()) return nullptr;
         Entry& e = entries_[static_cast<std::size_t>(handle)];
         return e.registered ? &e : nullptr;
     }

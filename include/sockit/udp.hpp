@@ -167,13 +167,13 @@ public:
 
 private:
     template <class Membership>
-    void membership(const Membership& request, const char* call, const Address& group, const std::string& interface) {
+    void membership(const Membership& request, const char* call, const Address& group, const std::string& interface_text) {
         std::error_code ec;
         if (!request.valid())
             ec = make_error_code(Errc::invalid_argument);
         else
             set_option(request, ec);
-        if (ec) detail::throw_error(ec, std::string(call) + " " + group.host() + " on interface " + interface);
+        if (ec) detail::throw_error(ec, std::string(call) + " " + group.host() + " on interface " + interface_text);
     }
     static std::string index_text(unsigned index) {
         if (index == 0) return "any";

@@ -107,7 +107,8 @@ public:
     static constexpr detail::socklen_type native_capacity() noexcept { return sizeof(detail::sockaddr_un_type); }
     /// Takes the size a call such as getsockname returned for `native()`.
     void set_native_size(detail::socklen_type size) noexcept {
-        std::size_t n = size > detail::unix_path_offset ? size - detail::unix_path_offset : 0;
+        auto bytes = static_cast<std::size_t>(size > 0 ? size : 0); // socklen_t is signed on Windows
+        std::size_t n = bytes > detail::unix_path_offset ? bytes - detail::unix_path_offset : 0;
         if (n > detail::unix_path_capacity) n = detail::unix_path_capacity;
         if (n > 0 && storage_.sun_path[0] != '\0') n = ::strnlen(storage_.sun_path, n); // a path: drop the NUL
         name_size_ = n;

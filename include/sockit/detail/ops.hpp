@@ -246,12 +246,17 @@ inline void set_nonblocking(native_handle_type fd, bool on, std::error_code& ec)
     check(::ioctlsocket(fd, fionbio, &mode), ec);
 }
 
-/// Winsock cannot tell whether a socket is non-blocking: false (blocking), or an error if
-/// `fd` is not a socket.
-inline bool is_nonblocking(native_handle_type fd, std::error_code& ec) noexcept {
+/// Succeeds if `fd` is an open socket (getsockopt SO_TYPE; WSAENOTSOCK if not).
+inline void check_open(native_handle_type fd, std::error_code& ec) noexcept {
     int type = 0;
     socklen_type len = sizeof type;
     getsockopt(fd, opt::sol_socket, opt::so_type, &type, &len, ec);
+}
+
+/// Winsock cannot tell whether a socket is non-blocking: false (blocking), or an error if
+/// `fd` is not a socket.
+inline bool is_nonblocking(native_handle_type fd, std::error_code& ec) noexcept {
+    check_open(fd, ec);
     return false;
 }
 
@@ -272,6 +277,27 @@ inline short poll_one(native_handle_type fd, short events, int timeout_ms, std::
     ::WSAPOLLFD p{fd, events, 0};
     int r = check(::WSAPoll(&p, 1, timeout_ms), ec);
     return r > 0 ? p.revents : short{0};
+}
+
+/// A socket and the events to wait for, as `poll_many` takes them.
+using pollfd_type = ::WSAPOLLFD;
+
+/// WSAPoll on several sockets; returns how many are ready (0 when `timeout_ms` expired).
+inline int poll_many(pollfd_type* fds, std::size_t count, int timeout_ms, std::error_code& ec) noexcept {
+    return check(::WSAPoll(fds, static_cast<::ULONG>(count), timeout_ms), ec);
+}
+
+/// A second handle for the same socket (dup's counterpart): WSADuplicateSocketW for this
+/// process, then WSASocketW from its description; not inherited by child processes.
+inline native_handle_type dup(native_handle_type fd, std::error_code& ec) noexcept {
+    ::WSAPROTOCOL_INFOW info{};
+    if (::WSADuplicateSocketW(fd, ::GetCurrentProcessId(), &info) != 0) {
+        ec = last_error();
+        return invalid_handle;
+    }
+    return check_handle(::WSASocketW(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, &info, 0,
+                                     WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT),
+                        ec);
 }
 
 /// Interface names are not looked up on Windows (that needs iphlpapi): IPv6 scopes are
@@ -384,6 +410,9 @@ inline void set_nonblocking(native_handle_type fd, bool on, std::error_code& ec)
     int wanted = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
     if (wanted != flags) check(::fcntl(fd, F_SETFL, wanted), ec);
 }
+
+/// Succeeds if `fd` is an open descriptor (fcntl F_GETFD; EBADF if not).
+inline void check_open(native_handle_type fd, std::error_code& ec) noexcept { check(::fcntl(fd, F_GETFD, 0), ec); }
 
 /// True if O_NONBLOCK is set.
 inline bool is_nonblocking(native_handle_type fd, std::error_code& ec) noexcept {

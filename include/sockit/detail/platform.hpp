@@ -37,6 +37,8 @@ namespace sockit::detail {
 using native_handle_type = int;
 /// The value of a handle that refers to no socket.
 inline constexpr native_handle_type invalid_handle = -1;
+/// False for a value that cannot be a descriptor (any negative one).
+inline constexpr bool is_valid_handle(native_handle_type h) noexcept { return h >= 0; }
 /// Signed size returned by the send and receive calls.
 using ssize_type = ::ssize_t;
 /// Length type of socket addresses.
@@ -117,7 +119,11 @@ inline constexpr int ipv6_multicast_loop = IPV6_MULTICAST_LOOP;
 inline constexpr int ipv6_multicast_if = IPV6_MULTICAST_IF;
 inline constexpr int ipv6_join_group = IPV6_JOIN_GROUP;
 inline constexpr int ipv6_leave_group = IPV6_LEAVE_GROUP;
+#ifdef TCP_MAXSEG
 inline constexpr int tcp_maxseg = TCP_MAXSEG;
+#else
+inline constexpr int tcp_maxseg = 4; // Winsock's value (Windows SDK ws2ipdef.h), missing from MinGW-w64's headers
+#endif
 #ifdef TCP_USER_TIMEOUT
 inline constexpr int tcp_user_timeout = TCP_USER_TIMEOUT;
 #endif

@@ -29,6 +29,8 @@ namespace sockit::detail {
 using native_handle_type = ::SOCKET;
 /// The value of a handle that refers to no socket.
 inline constexpr native_handle_type invalid_handle = INVALID_SOCKET;
+/// False for INVALID_SOCKET (SOCKET is unsigned: there are no negative handles).
+inline constexpr bool is_valid_handle(native_handle_type h) noexcept { return h != INVALID_SOCKET; }
 /// Signed size returned by the send and receive calls.
 using ssize_type = int;
 /// Length type of socket addresses.

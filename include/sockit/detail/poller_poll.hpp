@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Poller's portable backend: poll(2) over an array of every registered descriptor.
+// Poller's portable backend: poll(2) (WSAPoll on Windows) over an array of every registered descriptor.
 #pragma once
 
 #include <cerrno>
@@ -8,16 +8,13 @@
 #include <system_error>
 #include <vector>
 
-#include <fcntl.h>
-#include <poll.h>
-
 #include "sockit/detail/ops.hpp"
 #include "sockit/detail/poller_common.hpp"
 
 namespace sockit {
 namespace detail {
 
-/// poll(2) behind the backend interface Poller uses. Each wait scans every registered
+/// poll(2) (WSAPoll) behind the backend interface Poller uses. Each wait scans every registered
 /// descriptor; when more are ready than fit, the next wait starts where this one stopped.
 class PollBackend {
 public:
@@ -34,11 +31,11 @@ public:
     }
 
     void add(native_handle_type fd, unsigned interest, std::error_code& ec) noexcept {
-        if (fd < 0) {
+        if (!is_valid_handle(fd)) {
             ec = {EBADF, std::generic_category()};
             return;
         }
-        ops::check(::fcntl(fd, F_GETFD, 0), ec); // the same EBADF epoll_ctl gives for a closed descriptor
+        ops::check_open(fd, ec); // the same EBADF epoll_ctl gives for a closed descriptor
         if (ec) return;
         if (find(fd) >= 0) {
             ec = {EEXIST, std::generic_category()};
@@ -46,7 +43,7 @@ public:
         }
         try {
             if (position_.size() <= static_cast<std::size_t>(fd)) position_.resize(static_cast<std::size_t>(fd) + 1, -1);
-            fds_.push_back(::pollfd{fd, events(interest), 0});
+            fds_.push_back(ops::pollfd_type{fd, events(interest), 0});
             handles_.push_back(fd);
         } catch (const std::bad_alloc&) {
             if (handles_.size() < fds_.size()) fds_.pop_back();
@@ -61,10 +58,11 @@ public:
         ec.clear();
         if (at < 0)
             ec = {ENOENT, std::generic_category()};
-        else if (fds_[static_cast<std::size_t>(at)].fd < 0)
+        else if (fds_[static_cast<std::size_t>(at)].fd == invalid_handle)
             ec = {EBADF, std::generic_category()}; // closed while registered
         else
-            fds_[static_cast<std::size_t>(at)].events = events(interest);
+            ops::check_open(fd, ec); // closed since the last wait: an error, as epoll_ctl gives
+        if (!ec) fds_[static_cast<std::size_t>(at)].events = events(interest);
     }
 
     void remove(native_handle_type fd, std::error_code& ec) noexcept {
@@ -89,17 +87,17 @@ public:
 
     /// Waits up to `timeout_ms` (negative: forever); returns how many descriptors are ready.
     std::size_t wait(int timeout_ms, std::error_code& ec) noexcept {
-        int n = ops::check(::poll(fds_.data(), static_cast<::nfds_t>(fds_.size()), timeout_ms), ec);
+        int n = ops::poll_many(fds_.data(), fds_.size(), timeout_ms, ec);
         std::size_t count = 0;
         if (n <= 0) return 0;
         std::size_t total = fds_.size();
         for (std::size_t k = 0; k < total; ++k) {
             std::size_t i = (start_ + k) % total;
-            ::pollfd& p = fds_[i];
+            ops::pollfd_type& p = fds_[i];
             if (p.revents == 0) continue;
             if ((p.revents & POLLNVAL) != 0) {
                 // Closed while registered: stop polling it, as epoll forgets a closed descriptor.
-                p.fd = -1;
+                p.fd = invalid_handle; // poll ignores it (WSAPoll too: it is negative as a signed number)
                 continue;
             }
             if (count == ready_.size()) {
@@ -115,14 +113,14 @@ public:
     ReadyHandle ready_at(std::size_t i) const noexcept { return ready_[i]; }
 
 private:
-    std::vector<::pollfd> fds_;          // what poll(2) sees; fd is -1 once found closed
+    std::vector<ops::pollfd_type> fds_;  // what poll(2) sees; fd is invalid_handle once found closed
     std::vector<native_handle_type> handles_; // the registered descriptor of each fds_ entry
     std::vector<int> position_;          // descriptor -> index in fds_, or -1
     std::vector<ReadyHandle> ready_;
     std::size_t start_ = 0;
 
     int find(native_handle_type fd) const noexcept {
-        if (fd < 0 || static_cast<std::size_t>(fd) >= position_.size()) return -1;
+        if (!is_valid_handle(fd) || static_cast<std::size_t>(fd) >= position_.size()) return -1;
         return position_[static_cast<std::size_t>(fd)];
     }
     static short events(unsigned interest) noexcept {
@@ -134,6 +132,11 @@ private:
         if ((revents & (POLLIN | POLLPRI)) != 0) f |= ready::readable;
         if ((revents & POLLOUT) != 0) f |= ready::writable;
         if ((revents & POLLHUP) != 0) f |= ready::hangup;
+#ifdef _WIN32
+        // WSAPoll reports the peer's orderly close as POLLHUP alone, where poll(2) adds POLLIN:
+        // recv returns 0 at once either way.
+        if ((revents & POLLHUP) != 0) f |= ready::readable;
+#endif
         if ((revents & POLLERR) != 0) f |= ready::error;
         return f;
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The descriptor that wakes a Poller from another thread or a signal handler:
-// an eventfd on Linux, a non-blocking self-pipe elsewhere (or with SOCKIT_POLLER_USE_POLL).
+// an eventfd on Linux, a non-blocking self-pipe elsewhere (or with SOCKIT_POLLER_USE_POLL),
+// and on Windows, where WSAPoll takes only sockets, a UDP socket connected to itself.
 #pragma once
 
 #include <cerrno>
@@ -8,8 +9,10 @@
 #include <system_error>
 #include <utility>
 
+#ifndef _WIN32
 #include <fcntl.h>
 #include <unistd.h>
+#endif
 
 #if defined(__linux__) && !defined(SOCKIT_POLLER_USE_POLL)
 #include <sys/eventfd.h>
@@ -53,6 +56,35 @@ public:
         std::uint64_t count = 0;
         while (::read(read_, &count, sizeof count) < 0 && errno == EINTR) {}
     }
+#elif defined(_WIN32)
+    /// A non-blocking UDP socket on 127.0.0.1 connected to its own port: one socket reads and writes.
+    void open(std::error_code& ec) noexcept {
+        read_ = write_ = ops::socket(af_inet, sock_dgram, 0, ec);
+        if (ec) {
+            read_ = write_ = invalid_handle;
+            return;
+        }
+        ::sockaddr_in self{};
+        self.sin_family = AF_INET;
+        self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_type len = sizeof self;
+        auto* addr = reinterpret_cast<::sockaddr*>(&self);
+        ops::bind(read_, addr, len, ec);
+        if (!ec) ops::getsockname(read_, addr, &len, ec);
+        if (!ec) ops::connect(read_, addr, len, ec);
+        if (!ec) ops::set_nonblocking(read_, true, ec);
+        if (ec) close();
+    }
+    void wake(std::error_code& ec) const noexcept {
+        char one = 1;
+        ops::send(write_, &one, 1, 0, ec);
+        if (is_would_block(ec)) ec.clear(); // a full buffer means a wake-up is already pending
+    }
+    void drain() const noexcept {
+        char buf[64];
+        std::error_code ec;
+        while (ops::recv(read_, buf, sizeof buf, 0, ec) > 0) {}
+    }
 #else
     void open(std::error_code& ec) noexcept {
         int fds[2];
@@ -86,8 +118,9 @@ public:
     native_handle_type read_handle() const noexcept { return read_; }
 
     void close() noexcept {
-        if (write_ != invalid_handle && write_ != read_) ::close(write_);
-        if (read_ != invalid_handle) ::close(read_);
+        std::error_code ignored;
+        if (write_ != invalid_handle && write_ != read_) ops::close(write_, ignored);
+        if (read_ != invalid_handle) ops::close(read_, ignored);
         read_ = write_ = invalid_handle;
     }
 
@@ -95,6 +128,7 @@ private:
     native_handle_type read_ = invalid_handle;
     native_handle_type write_ = invalid_handle;
 
+#ifndef _WIN32
     /// Writes the wake-up token; a full pipe or counter means a wake-up is already pending.
     void write_all(const void* data, std::size_t size, std::error_code& ec) const noexcept {
         for (;;) {
@@ -104,6 +138,7 @@ private:
             return;
         }
     }
+#endif
 };
 
 } // namespace detail

@@ -7,10 +7,14 @@
 #include <cstring>
 #include <system_error>
 
+#include "sockit/detail/ops.hpp"
+
+#ifdef _WIN32
+#include <afunix.h>
+#else
 #include <sys/stat.h>
 #include <sys/un.h>
-
-#include "sockit/detail/ops.hpp"
+#endif
 
 namespace sockit {
 namespace detail {
@@ -24,6 +28,91 @@ inline constexpr std::size_t unix_path_capacity = sizeof(::sockaddr_un::sun_path
 inline constexpr std::size_t unix_path_offset = offsetof(::sockaddr_un, sun_path);
 
 namespace ops {
+
+/// The most descriptors one message carries (Linux's SCM_MAX_FD).
+inline constexpr std::size_t max_fds_per_message = 253;
+
+/// What `recv_fds` found besides the data.
+struct ReceivedControl {
+    std::size_t fd_count = 0;    ///< descriptors stored in the caller's array
+    bool control_truncated = false; ///< MSG_CTRUNC: more descriptors were sent than there was room for
+    bool data_truncated = false;    ///< MSG_TRUNC: a datagram larger than the buffer
+};
+
+#ifdef _WIN32
+// Windows 10 has AF_UNIX stream sockets bound to paths (socket, bind, listen, accept, connect,
+// send and recv are the shared calls); it has no socketpair, no descriptor passing and no peer
+// credentials, which report operation_not_supported here.
+
+/// The error of a Unix-domain call that Windows does not have.
+inline std::error_code unix_not_supported() noexcept { return std::make_error_code(std::errc::operation_not_supported); }
+
+/// No socketpair on Windows: operation_not_supported.
+inline void socketpair(int, native_handle_type (&fds)[2], std::error_code& ec) noexcept {
+    fds[0] = fds[1] = invalid_handle;
+    ec = unix_not_supported();
+}
+
+/// The identity of a file (volume serial number and file index), to tell whether a path still names it.
+struct FileId {
+    unsigned long long dev = 0;
+    unsigned long long ino = 0;
+    bool valid = false;
+    bool operator==(const FileId& o) const noexcept { return valid && o.valid && dev == o.dev && ino == o.ino; }
+};
+
+/// The identity of the file at `path` (not following a reparse point), and whether it is a
+/// socket file (Windows makes those reparse points).
+inline FileId socket_file(const char* path, bool* is_socket) noexcept {
+    FileId id;
+    if (is_socket != nullptr) *is_socket = false;
+    ::HANDLE h = ::CreateFileA(path, FILE_READ_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                               nullptr, OPEN_EXISTING, FILE_FLAG_OPEN_REPARSE_POINT | FILE_FLAG_BACKUP_SEMANTICS,
+                               nullptr);
+    if (h == INVALID_HANDLE_VALUE) return id;
+    ::BY_HANDLE_FILE_INFORMATION info{};
+    if (::GetFileInformationByHandle(h, &info)) {
+        id.dev = info.dwVolumeSerialNumber;
+        id.ino = (static_cast<unsigned long long>(info.nFileIndexHigh) << 32) | info.nFileIndexLow;
+        id.valid = true;
+        if (is_socket != nullptr) *is_socket = (info.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0;
+    }
+    ::CloseHandle(h);
+    return id;
+}
+
+/// DeleteFileA (unlink's counterpart).
+inline void unlink(const char* path, std::error_code& ec) noexcept {
+    if (::DeleteFileA(path))
+        ec.clear();
+    else
+        ec = std::error_code(static_cast<int>(::GetLastError()), std::system_category());
+}
+
+/// No peer credentials on Windows: operation_not_supported.
+inline void peer_credentials(native_handle_type, long& pid, unsigned long& uid, unsigned long& gid,
+                             std::error_code& ec) noexcept {
+    pid = -1;
+    uid = gid = 0;
+    ec = unix_not_supported();
+}
+
+/// No descriptor passing on Windows: operation_not_supported.
+inline ssize_type send_fds(native_handle_type, const void*, std::size_t, const native_handle_type*, std::size_t,
+                           const ::sockaddr*, socklen_type, std::error_code& ec) noexcept {
+    ec = unix_not_supported();
+    return -1;
+}
+
+/// No descriptor passing on Windows: operation_not_supported.
+inline ssize_type recv_fds(native_handle_type, void*, std::size_t, native_handle_type*, std::size_t, ::sockaddr*,
+                           socklen_type*, ReceivedControl& out, std::error_code& ec) noexcept {
+    out = ReceivedControl{};
+    ec = unix_not_supported();
+    return -1;
+}
+
+#else // POSIX
 
 /// socketpair(2), both ends close-on-exec.
 inline void socketpair(int type, native_handle_type (&fds)[2], std::error_code& ec) noexcept {
@@ -77,9 +166,6 @@ inline void peer_credentials(native_handle_type fd, long& pid, unsigned long& ui
 #endif
 }
 
-/// The most descriptors one message carries (Linux's SCM_MAX_FD).
-inline constexpr std::size_t max_fds_per_message = 253;
-
 /// sendmsg(2) of `size` bytes with `count` descriptors attached (SCM_RIGHTS), to `to` if given.
 inline ssize_type send_fds(native_handle_type fd, const void* data, std::size_t size, const native_handle_type* fds,
                            std::size_t count, const ::sockaddr* to, socklen_type to_len, std::error_code& ec) noexcept {
@@ -102,13 +188,6 @@ inline ssize_type send_fds(native_handle_type fd, const void* data, std::size_t 
     }
     return check(::sendmsg(fd, &msg, MSG_NOSIGNAL), ec);
 }
-
-/// What `recv_fds` found besides the data.
-struct ReceivedControl {
-    std::size_t fd_count = 0;    ///< descriptors stored in the caller's array
-    bool control_truncated = false; ///< MSG_CTRUNC: more descriptors were sent than there was room for
-    bool data_truncated = false;    ///< MSG_TRUNC: a datagram larger than the buffer
-};
 
 /// recvmsg(2) with room for `capacity` descriptors, received close-on-exec (MSG_CMSG_CLOEXEC)
 /// into `fds`; the sender's address goes to `from` if given. The caller owns every stored
@@ -151,6 +230,8 @@ inline ssize_type recv_fds(native_handle_type fd, void* data, std::size_t size, 
     if ((msg.msg_flags & MSG_TRUNC) != 0) out.data_truncated = true;
     return n;
 }
+
+#endif
 
 } // namespace ops
 } // namespace detail
