@@ -54,8 +54,10 @@ std::string g_python = "python3";
 std::string g_python_script = "bench/python_bench.py";
 
 Run run_python(const std::vector<std::string>& args) {
-    // Python's client and its forked server share the CPU the C++ variants use.
-    std::string cmd = "taskset -c " + std::to_string(bench_cpus().second) + " " + g_python + " " + g_python_script;
+    // Python's client and its forked server share the CPU the C++ variants use
+    // (The one-way scenario runs its sender and receiver on two CPUs, as the C++ variants do.)
+    std::string cpus = args.front() == "udp_oneway" ? "0,1" : std::to_string(bench_cpus().second);
+    std::string cmd = "taskset -c " + cpus + " " + g_python + " " + g_python_script;
     for (const auto& a : args) cmd += " " + a;
     Run run;
     FILE* f = ::popen(cmd.c_str(), "r");
@@ -120,38 +122,60 @@ std::vector<Scenario> make_scenarios(bool quick, std::size_t bulk_bytes) {
     auto s = [](std::size_t v) { return std::to_string(v); };
 
     std::vector<Scenario> out;
-    out.push_back({"tcp_pingpong", "TCP ping-pong, 64-byte messages", "round trips/s", 1, ping,
+    out.push_back({"tcp_pingpong",
+                   "TCP ping-pong, 64-byte messages",
+                   "round trips/s",
+                   1,
+                   ping,
                    {{"raw", Raw::tcp_pingpong},
                     {"sockit", Sockit::tcp_pingpong},
                     {"sockit+timeout", [ping_timeout](const Params&) { return Sockit::tcp_pingpong(ping_timeout); }},
 #ifdef SOCKIT_BENCH_HAVE_ASIO
                     {"asio", Asio::tcp_pingpong},
 #endif
-                    py("tcp_pingpong", [s](const Params& p) { return std::vector<std::string>{s(p.iterations), s(p.message)}; })},
-                   false, true});
+                    py("tcp_pingpong",
+                       [s](const Params& p) {
+                           return std::vector<std::string>{s(p.iterations), s(p.message)};
+                       })},
+                   false,
+                   true});
     for (const auto& [suffix, params] : {std::pair<std::string, Params>{"64k", bulk64}, {"1m", bulk1m}}) {
         out.push_back({"tcp_bulk_" + suffix,
                        "TCP bulk, " + std::string(suffix == "64k" ? "64 KiB" : "1 MiB") + " writes",
-                       "GB/s", 1e9, params,
+                       "GB/s",
+                       1e9,
+                       params,
                        {{"raw", Raw::tcp_bulk},
                         {"sockit", Sockit::tcp_bulk},
 #ifdef SOCKIT_BENCH_HAVE_ASIO
                         {"asio", Asio::tcp_bulk},
 #endif
-                        py("tcp_bulk", [s](const Params& p) { return std::vector<std::string>{s(p.bulk_bytes), s(p.bulk_write)}; })}});
+                        py("tcp_bulk", [s](const Params& p) {
+                            return std::vector<std::string>{s(p.bulk_bytes), s(p.bulk_write)};
+                        })}});
     }
-    out.push_back({"udp_pingpong", "UDP ping-pong, 64-byte datagrams", "round trips/s", 1, ping,
+    out.push_back({"udp_pingpong",
+                   "UDP ping-pong, 64-byte datagrams",
+                   "round trips/s",
+                   1,
+                   ping,
                    {{"raw", Raw::udp_pingpong},
                     {"sockit", Sockit::udp_pingpong},
 #ifdef SOCKIT_BENCH_HAVE_ASIO
                     {"asio", Asio::udp_pingpong},
 #endif
-                    py("udp_pingpong", [s](const Params& p) { return std::vector<std::string>{s(p.iterations), s(p.message)}; })},
-                   false, true});
+                    py("udp_pingpong",
+                       [s](const Params& p) {
+                           return std::vector<std::string>{s(p.iterations), s(p.message)};
+                       })},
+                   false,
+                   true});
     for (const auto& [suffix, params] : {std::pair<std::string, Params>{"", oneway}, {"_64m", oneway_big}}) {
         out.push_back({"udp_oneway" + suffix,
                        "UDP one-way, 64-byte datagrams" + std::string(suffix.empty() ? "" : ", 64 MiB receive buffer"),
-                       "datagrams/s received", 1, params,
+                       "datagrams/s received",
+                       1,
+                       params,
                        {{"raw", RawOneWay::run<false>},
                         {"raw batch", RawOneWay::run<true>},
                         {"sockit", SockitOneWay::run<false>},
@@ -161,11 +185,17 @@ std::vector<Scenario> make_scenarios(bool quick, std::size_t bulk_bytes) {
 #endif
                         py("udp_oneway",
                            [s](const Params& p) {
-                               return std::vector<std::string>{s(p.datagrams), s(p.message), s(static_cast<std::size_t>(p.receive_buffer))};
+                               return std::vector<std::string>{s(p.datagrams), s(p.message),
+                                                               s(static_cast<std::size_t>(p.receive_buffer))};
                            })},
-                       true, false});
+                       true,
+                       false});
     }
-    out.push_back({"connect", "Connection set-up: connect + accept + close", "connections/s", 1, conn,
+    out.push_back({"connect",
+                   "Connection set-up: connect + accept + close",
+                   "connections/s",
+                   1,
+                   conn,
                    {{"raw", Raw::connect_rate},
                     {"sockit", Sockit::connect_rate},
 #ifdef SOCKIT_BENCH_HAVE_ASIO
@@ -286,22 +316,25 @@ void write_svg(const std::string& path, const std::vector<Scenario>& scenarios,
         for (const auto& v : sc.variants) {
             double ratio = median(by_variant.at(v.name).rates) / raw;
             const std::string& color = v.name.rfind("sockit", 0) == 0 ? colors[2]
-                                       : v.name == "asio"              ? colors[3]
-                                       : v.name == "python"            ? colors[5]
-                                                                       : colors[ci % 2];
+                                       : v.name == "asio"             ? colors[3]
+                                       : v.name == "python"           ? colors[5]
+                                                                      : colors[ci % 2];
             body << "<text x='" << left - 6 << "' y='" << y + 12 << "' text-anchor='end'>" << v.name << "</text>"
                  << "<rect x='" << left << "' y='" << y << "' width='" << std::max(1.0, ratio * scale) << "' height='"
                  << bar - 2 << "' fill='" << color << "'/>"
-                 << "<text x='" << left + ratio * scale + 6 << "' y='" << y + 12 << "'>" << fmt(ratio, 2) << "</text>\n";
+                 << "<text x='" << left + ratio * scale + 6 << "' y='" << y + 12 << "'>" << fmt(ratio, 2)
+                 << "</text>\n";
             y += bar;
             ++ci;
         }
         y += gap;
     }
     std::ofstream svg(path);
-    svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << y << "' font-family='sans-serif' "
+    svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << y
+        << "' font-family='sans-serif' "
         << "font-size='12'>\n<rect width='100%' height='100%' fill='white'/>\n"
-        << "<text x='10' y='20' font-size='14'>Median rate relative to raw BSD calls (raw = 1.00; higher is better)</text>\n"
+        << "<text x='10' y='20' font-size='14'>Median rate relative to raw BSD calls (raw = 1.00; higher is "
+           "better)</text>\n"
         << "<line x1='" << left + scale << "' y1='" << top << "' x2='" << left + scale << "' y2='" << y - gap
         << "' stroke='black' stroke-dasharray='4 3'/>\n"
         << body.str() << "</svg>\n";
@@ -355,8 +388,8 @@ int run_all(int reps, bool quick, std::size_t bulk_bytes, const std::vector<std:
         };
         table << "\n### " << sc.title << "\n\n| variant | median " << sc.unit << " | min | max |"
               << (sc.report_latency ? " median RTT µs | p99 RTT µs |" : "") << (sc.report_loss ? " loss % |" : "")
-              << " vs raw |\n|---|---|---|---|" << (sc.report_latency ? "---|---|" : "") << (sc.report_loss ? "---|" : "")
-              << "---|\n";
+              << " vs raw |\n|---|---|---|---|" << (sc.report_latency ? "---|---|" : "")
+              << (sc.report_loss ? "---|" : "") << "---|\n";
         for (const auto& v : sc.variants) {
             const auto& st = by_variant[v.name];
             table << "| " << v.name << " | " << fmt(median(st.rates), sc.scale > 1 ? 3 : 0) << " | "
@@ -384,7 +417,8 @@ int run_all(int reps, bool quick, std::size_t bulk_bytes, const std::vector<std:
     std::cout << summary.str();
     if (!report_path.empty()) {
         std::ofstream out(report_path);
-        out << table.str() << "\n### Heap allocations\n" << allocs.str() << "\n### Summary lines\n\n```\n"
+        out << table.str() << "\n### Heap allocations\n"
+            << allocs.str() << "\n### Summary lines\n\n```\n"
             << summary.str() << "```\n";
     }
     if (!svg_path.empty()) write_svg(svg_path, scenarios, results);

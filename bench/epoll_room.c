@@ -25,12 +25,12 @@ struct client {
     size_t name_len;
     char in[8192];
     size_t in_len;
-    char *out;
+    char* out;
     size_t out_len, out_cap, out_sent;
     int want_out;
 };
 
-static struct client **clients;
+static struct client** clients;
 static size_t client_count, client_cap;
 static int epfd;
 static volatile sig_atomic_t stopping;
@@ -40,13 +40,13 @@ static void on_signal(int sig) {
     stopping = 1;
 }
 
-static void watch(struct client *c, int want_out) {
+static void watch(struct client* c, int want_out) {
     struct epoll_event ev = {.events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.ptr = c};
     if (c->want_out != want_out) epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
     c->want_out = want_out;
 }
 
-static void flush_out(struct client *c) {
+static void flush_out(struct client* c) {
     while (c->out_sent < c->out_len) {
         ssize_t n = send(c->fd, c->out + c->out_sent, c->out_len - c->out_sent, MSG_NOSIGNAL);
         if (n < 0) break;
@@ -56,7 +56,7 @@ static void flush_out(struct client *c) {
     watch(c, c->out_len > 0);
 }
 
-static void queue(struct client *c, const char *a, size_t an, const char *b, size_t bn) {
+static void queue(struct client* c, const char* a, size_t an, const char* b, size_t bn) {
     if (c->out_len + an + bn > c->out_cap) {
         size_t cap = c->out_cap ? c->out_cap : 4096;
         while (cap < c->out_len + an + bn) cap *= 2;
@@ -69,7 +69,7 @@ static void queue(struct client *c, const char *a, size_t an, const char *b, siz
     c->out_len += an + bn;
 }
 
-static void drop(struct client *c) {
+static void drop(struct client* c) {
     epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     for (size_t i = 0; i < client_count; ++i) {
@@ -82,17 +82,17 @@ static void drop(struct client *c) {
     free(c);
 }
 
-static void relay(struct client *from, const char *line, size_t len) {
+static void relay(struct client* from, const char* line, size_t len) {
     char prefix[80];
     int pn = snprintf(prefix, sizeof prefix, "%.*s: ", (int)from->name_len, from->name);
     for (size_t i = 0; i < client_count; ++i) {
-        struct client *to = clients[i];
+        struct client* to = clients[i];
         if (to == from) continue;
         queue(to, prefix, (size_t)pn, line, len);
     }
 }
 
-static int readable(struct client *c) {
+static int readable(struct client* c) {
     ssize_t n = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, 0);
     if (n <= 0) return n == 0 || (errno != EAGAIN && errno != EINTR) ? -1 : 0;
     c->in_len += (size_t)n;
@@ -109,7 +109,7 @@ static int readable(struct client *c) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     int port = 7777;
     for (int i = 1; i < argc; ++i) {
         if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
@@ -126,12 +126,12 @@ int main(int argc, char **argv) {
     setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(lfd, SOMAXCONN) < 0) {
+    if (bind(lfd, (struct sockaddr*)&addr, sizeof addr) < 0 || listen(lfd, SOMAXCONN) < 0) {
         perror("epoll_room: bind/listen");
         return 1;
     }
     socklen_t alen = sizeof addr;
-    getsockname(lfd, (struct sockaddr *)&addr, &alen);
+    getsockname(lfd, (struct sockaddr*)&addr, &alen);
     printf("chat_room: listening on 127.0.0.1:%d (epoll)\n", ntohs(addr.sin_port));
     fflush(stdout);
 
@@ -142,12 +142,12 @@ int main(int argc, char **argv) {
     while (!stopping) {
         int n = epoll_wait(epfd, events, 256, -1);
         for (int i = 0; i < n; ++i) {
-            struct client *c = events[i].data.ptr;
+            struct client* c = events[i].data.ptr;
             if (c == NULL) {
                 for (;;) {
                     struct sockaddr_in peer;
                     socklen_t plen = sizeof peer;
-                    int fd = accept4(lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                    int fd = accept4(lfd, (struct sockaddr*)&peer, &plen, SOCK_NONBLOCK | SOCK_CLOEXEC);
                     if (fd < 0) break;
                     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                     c = calloc(1, sizeof *c);

@@ -98,7 +98,8 @@ fi
     echo "$(c++ --version | head -1), Asio $(awk '/define ASIO_VERSION /{v=$3; printf "%d.%d.%d", v/100000, v/100%1000, v%100}' /usr/include/asio/version.hpp 2>/dev/null || echo 'absent'), $(python3 --version)."
     echo "Client and server run in two threads pinned to one CPU (on this virtual machine a wake-up across"
     echo "CPUs costs some 100 µs, which would swamp the code measured: 9,000 instead of 260,000 TCP round"
-    echo "trips a second; \`SOCKIT_BENCH_CPUS=0,1\` pins them apart); every scenario runs each variant in turn"
+    echo "trips a second; \`SOCKIT_BENCH_CPUS=0,1\` pins them apart), except in the one-way UDP scenarios, where"
+    echo "sender and receiver run in parallel on the two CPUs; every scenario runs each variant in turn"
     echo "(A B C A B C ...), and ratios are medians of the ratios within each repetition."
     echo
     echo "![Median rate relative to raw BSD calls](benchmarks.svg)"

@@ -33,7 +33,7 @@ struct RawOneWay {
         }
         OneWayControl control;
         Run result;
-        side_by_side(
+        side_by_side_apart(
             [&] {
                 std::uint64_t received = 0;
                 Clock::time_point first{}, last{};
@@ -122,7 +122,7 @@ struct SockitOneWay {
         }
         OneWayControl control;
         Run result;
-        side_by_side(
+        side_by_side_apart(
             [&] {
                 std::uint64_t received = 0;
                 Clock::time_point first{}, last{};
@@ -187,7 +187,7 @@ struct AsioOneWay {
         }
         OneWayControl control;
         Run result;
-        side_by_side(
+        side_by_side_apart(
             [&] {
                 std::uint64_t received = 0;
                 Clock::time_point first{}, last{};

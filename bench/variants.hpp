@@ -39,10 +39,10 @@ using Clock = std::chrono::steady_clock;
 
 /// What one run of a scenario measured.
 struct Run {
-    double seconds = 0;              ///< wall time of the measured loop
-    std::uint64_t operations = 0;    ///< round trips, bytes, datagrams received or connections
-    std::uint64_t lost = 0;          ///< datagrams sent but not received (one-way UDP)
-    std::vector<double> latency_ns;  ///< per-round-trip times, when recorded
+    double seconds = 0;             ///< wall time of the measured loop
+    std::uint64_t operations = 0;   ///< round trips, bytes, datagrams received or connections
+    std::uint64_t lost = 0;         ///< datagrams sent but not received (one-way UDP)
+    std::vector<double> latency_ns; ///< per-round-trip times, when recorded
 };
 
 /// Parameters shared by every variant.
@@ -89,6 +89,19 @@ void side_by_side(Server&& server, Client&& client) {
         server();
     });
     pin_to_cpu(client_cpu);
+    client();
+    t.join();
+}
+
+/// Runs `server` and `client` pinned to two different CPUs, for the one-way scenarios where
+/// sender and receiver are meant to run in parallel rather than wake each other up.
+template <class Server, class Client>
+void side_by_side_apart(Server&& server, Client&& client) {
+    std::thread t([&] {
+        pin_to_cpu(1);
+        server();
+    });
+    pin_to_cpu(0);
     client();
     t.join();
 }
@@ -198,15 +211,15 @@ struct Raw {
             [&] {
                 int c = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
                 std::vector<char> buf(256 * 1024);
-                while (::recv(c, buf.data(), buf.size(), 0) > 0) {
-                }
+                while (::recv(c, buf.data(), buf.size(), 0) > 0) {}
                 ::close(c);
             },
             [&] {
                 int fd = connect_to(port);
                 std::vector<char> buf(p.bulk_write, 'b');
                 auto start = Clock::now();
-                for (std::size_t sent = 0; sent < p.bulk_bytes; sent += p.bulk_write) write_full(fd, buf.data(), buf.size());
+                for (std::size_t sent = 0; sent < p.bulk_bytes; sent += p.bulk_write)
+                    write_full(fd, buf.data(), buf.size());
                 ::shutdown(fd, SHUT_WR);
                 char c;
                 ::recv(fd, &c, 1, 0); // the server closes after reading everything
@@ -328,14 +341,14 @@ struct Sockit {
             [&] {
                 auto [conn, peer] = server.accept();
                 std::vector<char> buf(256 * 1024);
-                while (conn.recv(buf.data(), buf.size()) > 0) {
-                }
+                while (conn.recv(buf.data(), buf.size()) > 0) {}
             },
             [&] {
                 sockit::TcpClient client("127.0.0.1", server.port());
                 std::vector<char> buf(p.bulk_write, 'b');
                 auto start = Clock::now();
-                for (std::size_t sent = 0; sent < p.bulk_bytes; sent += p.bulk_write) client.send_all(buf.data(), buf.size());
+                for (std::size_t sent = 0; sent < p.bulk_bytes; sent += p.bulk_write)
+                    client.send_all(buf.data(), buf.size());
                 client.shutdown(sockit::Shutdown::write);
                 char c;
                 client.recv(&c, 1);
