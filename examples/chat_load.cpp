@@ -40,20 +40,21 @@ constexpr std::size_t max_connecting = 512; // connects in flight at once
 
 struct Conn {
     sockit::TcpStream stream;
-    std::string name;            // our local address, as the room names us
+    std::string name; // our local address, as the room names us
     bool connected = false;
     bool welcomed = false;
-    std::string partial;         // received bytes after the last newline
-    std::string out;             // lines not yet sent
-    std::size_t sent = 0;        // bytes of `out` sent
-    std::size_t received = 0;    // other connections' lines received
-    std::vector<bool> seen;      // [sender * lines + seq]
+    std::string partial;      // received bytes after the last newline
+    std::string out;          // lines not yet sent
+    std::size_t sent = 0;     // bytes of `out` sent
+    std::size_t received = 0; // other connections' lines received
+    std::vector<bool> seen;   // [sender * lines + seq]
 };
 
 class Load {
 public:
     explicit Load(const Options& o) : o_(o), poller_(1024), conns_(o.connections) {
-        deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.timeout_s));
+        deadline_ = Clock::now() +
+                    std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.timeout_s));
     }
 
     int run() {
@@ -137,8 +138,8 @@ private:
             received += c.received;
         }
         return std::to_string(connected) + " connected, " + std::to_string(welcomed) + " welcomed, " +
-               std::to_string(received) + " of " +
-               std::to_string((o_.connections - 1) * o_.lines * o_.connections) + " lines received";
+               std::to_string(received) + " of " + std::to_string((o_.connections - 1) * o_.lines * o_.connections) +
+               " lines received";
     }
 
     sockit::Address server() const { return sockit::Address::resolve(o_.host, o_.port).front(); }
@@ -155,14 +156,16 @@ private:
                 s.set_option(sockit::NoDelay(true));
                 std::error_code ec;
                 s.connect(to, ec);
-                if (ec && ec != std::errc::operation_in_progress) fail("connect " + to.to_string() + ": " + ec.message());
+                if (ec && ec != std::errc::operation_in_progress)
+                    fail("connect " + to.to_string() + ": " + ec.message());
                 conns_[next].stream = sockit::TcpStream(std::move(s));
                 poller_.add(conns_[next].stream, Interest::writable, next);
             }
             poll_round([&](std::size_t i, const sockit::PollEvent& ev) {
                 Conn& c = conns_[i];
                 if (!c.connected && (ev.writable || ev.error || ev.hangup)) {
-                    if (std::error_code ec = c.stream.pending_error()) fail("connect " + to.to_string() + ": " + ec.message());
+                    if (std::error_code ec = c.stream.pending_error())
+                        fail("connect " + to.to_string() + ": " + ec.message());
                     c.connected = true;
                     c.name = c.stream.local_address().to_string();
                     poller_.modify(c.stream, Interest::readable, i);
@@ -221,8 +224,8 @@ private:
         auto space = line.rfind(' ');
         if (colon == std::string_view::npos || space <= colon + 1) bad("malformed line");
         std::size_t sender = 0, seq = 0;
-        if (!parse_number(line.substr(colon + 2, space - colon - 2), sender) || !parse_number(line.substr(space + 1), seq) ||
-            sender >= conns_.size() || seq >= o_.lines)
+        if (!parse_number(line.substr(colon + 2, space - colon - 2), sender) ||
+            !parse_number(line.substr(space + 1), seq) || sender >= conns_.size() || seq >= o_.lines)
             bad("malformed line");
         if (sender == i) bad("received its own line");
         if (line.substr(0, colon) != conns_[sender].name) bad("prefix is not the sender's address");
@@ -264,8 +267,9 @@ private:
             std::error_code ec;
             std::size_t n = slow.recv(buf_, sizeof buf_, ec);
             if (ec == std::errc::connection_reset || (!ec && n == 0)) break;
-            if (ec == std::errc::timed_out) fail("slow reader: still connected after the run (" + std::to_string(total) +
-                                                 " bytes read); the room should have dropped it");
+            if (ec == std::errc::timed_out)
+                fail("slow reader: still connected after the run (" + std::to_string(total) +
+                     " bytes read); the room should have dropped it");
             if (ec) fail("slow reader recv: " + ec.message());
             total += n;
         }

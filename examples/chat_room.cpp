@@ -13,10 +13,10 @@
 
 #include "chat_args.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
-#include <algorithm>
 #include <cstdlib>
 #include <deque>
 #include <iostream>
@@ -34,7 +34,7 @@ struct Options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 7777;
     std::size_t max_queue = 8 * 1024 * 1024; // bytes a client may fall behind (the log is shared)
-    std::size_t max_line = 4096;         // longer lines disconnect their sender
+    std::size_t max_line = 4096;             // longer lines disconnect their sender
     bool quiet = false;
 };
 
@@ -53,11 +53,11 @@ struct Message {
 
 struct Client {
     sockit::TcpStream stream;
-    std::string name;          // the peer's address, "ip:port"
-    std::uint64_t id = 0;      // unique for the room's lifetime (slots are reused)
-    std::string partial;       // received bytes after the last newline
-    std::uint64_t next = 0;    // sequence number of the next message to send it
-    std::size_t offset = 0;    // bytes of that message already sent
+    std::string name;           // the peer's address, "ip:port"
+    std::uint64_t id = 0;       // unique for the room's lifetime (slots are reused)
+    std::string partial;        // received bytes after the last newline
+    std::uint64_t next = 0;     // sequence number of the next message to send it
+    std::size_t offset = 0;     // bytes of that message already sent
     bool write_blocked = false; // waiting for writability (registered for both)
 };
 
@@ -114,8 +114,8 @@ private:
     std::size_t round_input_ = 0; // bytes read this round
 
     std::deque<Message> log_;
-    std::uint64_t first_seq_ = 0;  // sequence number of log_.front()
-    std::uint64_t end_bytes_ = 0;  // bytes ever appended to the log
+    std::uint64_t first_seq_ = 0;    // sequence number of log_.front()
+    std::uint64_t end_bytes_ = 0;    // bytes ever appended to the log
     std::size_t waiting_at_end_ = 0; // clients that have been sent everything
     std::string scratch_;
 
@@ -344,12 +344,11 @@ extern "C" void on_signal(int) {
     errno = saved;
 }
 
-constexpr const char* usage =
-    "usage: chat_room [--host H] [--port P] [--max-queue BYTES] [--quiet]\n"
-    "  A chat room: each line a client sends goes to every other client as\n"
-    "  \"<sender ip:port>: <line>\". Defaults: --host 127.0.0.1 --port 7777 (0: any free\n"
-    "  port), --max-queue 8388608 (a client further behind is disconnected).\n"
-    "  --quiet: do not print joins and leaves. Stop with Ctrl-C (SIGINT) or SIGTERM.\n";
+constexpr const char* usage = "usage: chat_room [--host H] [--port P] [--max-queue BYTES] [--quiet]\n"
+                              "  A chat room: each line a client sends goes to every other client as\n"
+                              "  \"<sender ip:port>: <line>\". Defaults: --host 127.0.0.1 --port 7777 (0: any free\n"
+                              "  port), --max-queue 8388608 (a client further behind is disconnected).\n"
+                              "  --quiet: do not print joins and leaves. Stop with Ctrl-C (SIGINT) or SIGTERM.\n";
 
 Options parse(int argc, char** argv) {
     Options o;
@@ -379,10 +378,9 @@ int main(int argc, char** argv) {
         room_poller = &poller;
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
-        std::cout << "chat_room: listening on " << options.host << ':' << room.port() << " (" << poller.backend()
-                  << ")" << std::endl;
-        while (room.run_once(stop_requested)) {
-        }
+        std::cout << "chat_room: listening on " << options.host << ':' << room.port() << " (" << poller.backend() << ")"
+                  << std::endl;
+        while (room.run_once(stop_requested)) {}
         std::cout << "chat_room: stopped by signal with " << room.clients() << " clients" << std::endl;
         room_poller = nullptr;
         return 0;

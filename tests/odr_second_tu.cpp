@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // A second translation unit that includes the umbrella header (and each public
 // header), so that the test binary fails to link if anything is defined non-inline.
-#include <sockit/sockit.hpp>
 #include <sockit/address.hpp>
 #include <sockit/connect.hpp>
 #include <sockit/error.hpp>
 #include <sockit/options.hpp>
 #include <sockit/socket.hpp>
+#include <sockit/sockit.hpp>
 #include <sockit/stream.hpp>
 #include <sockit/tcp.hpp>
 #include <sockit/udp.hpp>

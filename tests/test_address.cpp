@@ -54,9 +54,9 @@ TEST_CASE("Address parses numeric IPv4 and IPv6 text", "[address]") {
 }
 
 TEST_CASE("Address rejects malformed text with an AddressError quoting it", "[address][errors]") {
-    const char* bad[] = {"127.1",   "0x7f.1", "1.2.3.4.5", "256.0.0.1", "::g",   "[::1", "::1]",      "::1%%%",
-                         "::1%",    "1.2.3",  " 127.0.0.1", "127.0.0.1 ", "a.b.c.d", "::1%nosuchif0", "[]",
-                         "localhost"};
+    const char* bad[] = {"127.1",   "0x7f.1",        "1.2.3.4.5", "256.0.0.1", "::g",        "[::1",
+                         "::1]",    "::1%%%",        "::1%",      "1.2.3",     " 127.0.0.1", "127.0.0.1 ",
+                         "a.b.c.d", "::1%nosuchif0", "[]",        "localhost"};
     for (const char* text : bad) {
         INFO("text: " << text);
         std::error_code ec;

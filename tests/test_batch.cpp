@@ -98,7 +98,8 @@ TEST_CASE("send_batch and recv_batch move many datagrams per call", "[udp][batch
     const sockit::Address to("127.0.0.1", receiver.port());
 
     std::vector<std::string> payloads;
-    for (int i = 0; i < 150; ++i) payloads.push_back("datagram " + std::to_string(i) + std::string(static_cast<std::size_t>(i), '.'));
+    for (int i = 0; i < 150; ++i)
+        payloads.push_back("datagram " + std::to_string(i) + std::string(static_cast<std::size_t>(i), '.'));
     payloads.push_back(""); // a zero-length datagram is a datagram too
     std::vector<sockit::ConstBuffer> out;
     for (const auto& p : payloads) out.push_back(sockit::buffer(p));

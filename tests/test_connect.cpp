@@ -17,7 +17,8 @@ namespace {
 /// connection already queued, never accepted, so further SYNs go unanswered.
 class Blackhole {
 public:
-    explicit Blackhole(const char* host = "127.0.0.1") : server_(host, 0, options()), filler_(server_.local_address()) {}
+    explicit Blackhole(const char* host = "127.0.0.1")
+        : server_(host, 0, options()), filler_(server_.local_address()) {}
     Address address() const { return server_.local_address(); }
 
 private:
@@ -146,7 +147,8 @@ TEST_CASE("When every address fails, every error is reported together", "[tcp][c
     CHECK(ec == sockit::Errc::invalid_argument);
     ConnectOptions negative;
     negative.stagger = -1ms;
-    CHECK_THROWS_WITH(TcpClient(addresses, negative), sockit_test::contains("connect stagger of -1000000 ns (negative)"));
+    CHECK_THROWS_WITH(TcpClient(addresses, negative),
+                      sockit_test::contains("connect stagger of -1000000 ns (negative)"));
 }
 
 TEST_CASE("A source address is bound before connecting", "[tcp][connect][source]") {

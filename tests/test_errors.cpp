@@ -100,10 +100,8 @@ TEST_CASE("sockit's error category", "[errors]") {
     CHECK(std::error_code(Errc::timed_out).message() == "timed out");
     CHECK(std::error_code(Errc::invalid_address).message() == "not a numeric IPv4 or IPv6 address");
     CHECK(std::error_code(Errc::invalid_port).message() == "port must be a number from 0 to 65535");
-    CHECK(std::error_code(Errc::datagram_truncated).message() ==
-          "datagram truncated: larger than the receive buffer");
-    CHECK(std::error_code(Errc::end_of_stream).message() ==
-          "connection closed by the peer before all data arrived");
+    CHECK(std::error_code(Errc::datagram_truncated).message() == "datagram truncated: larger than the receive buffer");
+    CHECK(std::error_code(Errc::end_of_stream).message() == "connection closed by the peer before all data arrived");
     CHECK(std::error_code(Errc::invalid_argument).message() == "invalid argument");
     CHECK(sockit::sockit_category().message(999) == "unknown sockit error");
 

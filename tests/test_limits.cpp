@@ -25,10 +25,10 @@ namespace {
 
 /// What the child reports at the end.
 struct Report {
-    long failed_accepts = 0;       ///< accept calls that failed with EMFILE or ENFILE
-    long cpu_us = 0;               ///< CPU time (all threads) from the first EMFILE to recovery
-    long wall_us = 0;              ///< wall-clock time over the same window
-    bool typed_error = false;      ///< the throwing accept() threw an Error with EMFILE and a clear message
+    long failed_accepts = 0;  ///< accept calls that failed with EMFILE or ENFILE
+    long cpu_us = 0;          ///< CPU time (all threads) from the first EMFILE to recovery
+    long wall_us = 0;         ///< wall-clock time over the same window
+    bool typed_error = false; ///< the throwing accept() threw an Error with EMFILE and a clear message
 };
 
 long cpu_now_us() {
@@ -39,7 +39,8 @@ long cpu_now_us() {
 
 long wall_now_us() {
     return static_cast<long>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
 }
 
 bool out_of_descriptors(const std::error_code& ec) {
@@ -163,7 +164,8 @@ void accept_and_echo(Child& child) {
         }));
     }
     // The first check of the types used from here on, while a descriptor is free.
-    bool checked = out_of_descriptors(std::error_code()) || !out_of_descriptors(std::error_code(EMFILE, std::generic_category()));
+    bool checked = out_of_descriptors(std::error_code()) ||
+                   !out_of_descriptors(std::error_code(EMFILE, std::generic_category()));
     try {
         sockit::detail::throw_error(std::error_code(EMFILE, std::generic_category()), "accept");
     } catch (const sockit::Error& e) {
@@ -207,7 +209,7 @@ TEST_CASE("an accept loop out of descriptors neither spins nor dies, and recover
         }
         ::close(pipe_fds[1]);
         from_child = pipe_fds[0];
-    } // only the child holds the listener now
+    }               // only the child holds the listener now
     struct Reaper { // the child never outlives the test, whatever fails
         pid_t pid;
         int fd;

@@ -106,8 +106,8 @@ TEST_CASE("Poller rejects bad registrations with clear errors", "[poller]") {
                       contains("poller add fd " + std::to_string(a.native_handle()) + " (already registered)"));
     poller.modify(b, Interest::readable, 2, ec);
     CHECK(ec == std::errc::no_such_file_or_directory);
-    CHECK_THROWS_WITH(poller.remove(b), contains("poller remove fd " + std::to_string(b.native_handle()) +
-                                                 " (not registered)"));
+    CHECK_THROWS_WITH(poller.remove(b),
+                      contains("poller remove fd " + std::to_string(b.native_handle()) + " (not registered)"));
     poller.add(-1, Interest::readable, 3, ec);
     CHECK(ec == std::errc::bad_file_descriptor);
     poller.wait(-1ms, ec);
@@ -299,8 +299,7 @@ TEST_CASE("Non-blocking accept takes every pending connection, then would-block"
     CHECK(accepted.size() == clients.size());
 }
 
-TEST_CASE("Partial non-blocking sends: the caller keeps the rest and resumes on writability",
-          "[poller][nonblocking]") {
+TEST_CASE("Partial non-blocking sends: the caller keeps the rest and resumes on writability", "[poller][nonblocking]") {
     FdLeakCheck leaks;
     Poller poller;
     auto [writer, reader] = sockit_test::tcp_pair();

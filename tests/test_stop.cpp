@@ -107,9 +107,11 @@ TEST_CASE("shutdown stops a blocking server and a blocked client within 100 ms",
     const auto all_stopped = Clock::now() - stop;
 
     CHECK(accept_error == std::errc::invalid_argument); // what accept on a shut-down listener reports
-    CHECK(client_got == 0);                              // end of stream, not an error
+    CHECK(client_got == 0);                             // end of stream, not an error
     CHECK_FALSE(client_error);
-    auto ms = [&](Clock::time_point t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t - stop).count(); };
+    auto ms = [&](Clock::time_point t) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(t - stop).count();
+    };
     INFO("accept woke after " << ms(accept_returned) << " ms, the connection's recv after " << ms(connection_returned)
                               << " ms, the client's recv after " << ms(client_returned) << " ms");
     CHECK(ms(accept_returned) < 100);

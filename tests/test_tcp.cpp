@@ -180,7 +180,8 @@ TEST_CASE("TcpClient tries every resolved address", "[tcp]") {
     TcpServer server(last);
     if (addresses.size() == 1) WARN("localhost has one address here: only the single-address path is exercised");
     for (const Address& a : addresses) {
-        if (a != last) CHECK(sockit::Socket(a.family(), sockit::SocketType::stream).connect_ex(Address(a.host(), server.port())));
+        if (a != last)
+            CHECK(sockit::Socket(a.family(), sockit::SocketType::stream).connect_ex(Address(a.host(), server.port())));
     }
     TcpClient client("localhost", server.port());
     CHECK(client.peer_address() == Address(last.host(), server.port()));

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // docs/reliability.md: a blocking server with a thread per connection whose accept
 // loop survives running out of descriptors, and that another thread stops at once.
 #include <sockit/sockit.hpp>

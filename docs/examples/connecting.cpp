@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // docs/connecting.md: ConnectOptions with a list of addresses, Happy Eyeballs and a source
 // address, all on loopback. Exit status 0 when the working address won.
 #include <sockit/sockit.hpp>

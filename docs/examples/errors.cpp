@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // docs/errors-and-timeouts.md: what failures look like, thrown and returned.
 // Exit status 0 when each failure was reported as the guide says.
 #include <sockit/sockit.hpp>

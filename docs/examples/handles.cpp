@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // docs/handles.md: dup, lending a descriptor to C code, adopting one from it, and handing
 // a socket to Asio and back (when <asio.hpp> is installed). Exit status 0 when all worked.
 #include <sockit/sockit.hpp>

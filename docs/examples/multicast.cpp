@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // docs/multicast.md: an IPv4 multicast group joined on the loopback interface, and a
 // broadcast on the loopback network. Exit status 0 when both datagrams arrived.
 #include <sockit/sockit.hpp>

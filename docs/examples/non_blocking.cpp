@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // docs/non-blocking.md: one thread serving a listener and its clients with poll(2)
 // and non-blocking sockets. Exit status 0 when two clients got their echoes.
 #include <sockit/sockit.hpp>

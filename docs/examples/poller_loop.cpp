@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // The shape of a Poller loop (quoted in docs/concurrency.md). The loop runs forever, so
 // the program only builds it and runs one non-blocking wait to show the calls work.
 #include <sockit/sockit.hpp>
@@ -8,7 +10,7 @@
 
 namespace {
 [[maybe_unused]] void serve(sockit::TcpServer& server) {
-// clang-format off: quoted verbatim in docs/concurrency.md
+
 sockit::Poller poller;                       // epoll on Linux, poll(2) elsewhere
 server.set_blocking(false);
 poller.add(server, sockit::Interest::readable, 0);
@@ -19,7 +21,7 @@ for (;;) {
         else if (ev.writable) { /* send the queued rest */ }
     }
 }
-// clang-format on
+
 }
 } // namespace
 

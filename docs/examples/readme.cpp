@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // The example at the top of README.md, built and run as a test.
 #include <sockit/sockit.hpp>
 #include <iostream>

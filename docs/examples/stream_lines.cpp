@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // docs/streams.md: a line protocol over SocketStream (Python's makefile).
 // Exit status 0 when every line came back in upper case.
 #include <sockit/sockit.hpp>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // docs/tcp.md: a TCP echo server and a client on loopback. Exit status 0 when the
 // echo came back and the server saw the client leave.
 #include <sockit/sockit.hpp>

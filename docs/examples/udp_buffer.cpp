@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // Sizing a UDP receive buffer so that bursts are not lost (quoted in docs/benchmarks.md).
 #include <sockit/sockit.hpp>
 

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // docs/udp.md: a UDP echo server and a client on loopback. Exit status 0 when
 // both datagrams came back whole.
 #include <sockit/sockit.hpp>

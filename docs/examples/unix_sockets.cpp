@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// This program is quoted in the guides as laid out here, so it is not reformatted.
+// clang-format off
 // docs/unix-sockets.md: a Unix-domain echo server on a socket file, a client, a pipe's
 // descriptor passed over a socket pair, and datagrams. Exit status 0 when all of it worked.
 #include <sockit/sockit.hpp>

@@ -263,7 +263,8 @@ public:
                 std::size_t n = std::strlen(buf);
                 buf[n] = '%';
                 if (detail::ops::interface_name(storage_.v6.sin6_scope_id, buf + n + 1) == nullptr)
-                    std::snprintf(buf + n + 1, sizeof buf - n - 1, "%u", static_cast<unsigned>(storage_.v6.sin6_scope_id));
+                    std::snprintf(buf + n + 1, sizeof buf - n - 1, "%u",
+                                  static_cast<unsigned>(storage_.v6.sin6_scope_id));
             }
         }
         return buf;

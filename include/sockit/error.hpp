@@ -11,13 +11,13 @@ namespace sockit {
 
 /// Errors that sockit itself detects (as opposed to errors the system reports).
 enum class Errc {
-    timed_out = 1,      ///< a timeout set with `set_timeout` expired
-    invalid_address,    ///< address text that is not a numeric IPv4 or IPv6 address
-    invalid_port,       ///< a port outside 0..65535, or port text that is not a number
-    datagram_truncated, ///< a datagram was larger than the buffer given to receive it
-    end_of_stream,      ///< the peer closed the connection before the expected data arrived
-    invalid_argument,   ///< an argument outside its allowed range (a negative timeout, ...)
-    limit_exceeded,     ///< more data than the caller's limit arrived without the expected delimiter
+    timed_out = 1,         ///< a timeout set with `set_timeout` expired
+    invalid_address,       ///< address text that is not a numeric IPv4 or IPv6 address
+    invalid_port,          ///< a port outside 0..65535, or port text that is not a number
+    datagram_truncated,    ///< a datagram was larger than the buffer given to receive it
+    end_of_stream,         ///< the peer closed the connection before the expected data arrived
+    invalid_argument,      ///< an argument outside its allowed range (a negative timeout, ...)
+    limit_exceeded,        ///< more data than the caller's limit arrived without the expected delimiter
     descriptors_truncated, ///< more descriptors arrived than the receiver made room for (all were closed)
 };
 
@@ -145,4 +145,3 @@ namespace detail {
 } // namespace detail
 
 } // namespace sockit
-

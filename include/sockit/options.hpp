@@ -208,7 +208,8 @@ using UserTimeout = detail::IntegerOption<detail::tags::UserTimeout>;
 using QuickAck = detail::BooleanOption<detail::tags::QuickAck>;
 #endif
 
-/// IP_MULTICAST_IF: the local IPv4 address of the interface multicast datagrams leave by (0.0.0.0: the system's choice).
+/// IP_MULTICAST_IF: the local IPv4 address of the interface multicast datagrams leave by (0.0.0.0: the system's
+/// choice).
 class MulticastInterface {
 public:
     /// The system's choice (INADDR_ANY).
@@ -294,7 +295,9 @@ private:
     std::size_t size_ = 0;
     bool valid_ = false;
 
-    static opt::in_addr_type in4(const Address& a) noexcept { return reinterpret_cast<const ::sockaddr_in*>(a.native())->sin_addr; }
+    static opt::in_addr_type in4(const Address& a) noexcept {
+        return reinterpret_cast<const ::sockaddr_in*>(a.native())->sin_addr;
+    }
     void set_v4() noexcept {
         level_ = opt::ipproto_ip;
         name_ = Join ? opt::ip_add_membership : opt::ip_drop_membership;
@@ -306,7 +309,8 @@ private:
 /// The index of the network interface called `name` ("lo", "eth0"), or 0 with `ec` set
 /// (`no_such_device`) if there is none.
 inline unsigned interface_index(std::string_view name, std::error_code& ec) {
-    unsigned index = name.find('\0') == std::string_view::npos ? detail::ops::interface_index(std::string(name).c_str()) : 0;
+    unsigned index = name.find('\0') == std::string_view::npos ? detail::ops::interface_index(std::string(name).c_str())
+                                                               : 0;
     if (index == 0)
         ec = std::make_error_code(std::errc::no_such_device);
     else

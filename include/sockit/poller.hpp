@@ -20,9 +20,9 @@ namespace sockit {
 
 /// What a registered descriptor is watched for; combine with `|`.
 enum class Interest : unsigned {
-    none = 0,                                               ///< only errors and hang-ups
-    readable = detail::ready::readable,                     ///< data, a connection to accept, or end of stream
-    writable = detail::ready::writable,                     ///< room to send, or a non-blocking connect finished
+    none = 0,                                                ///< only errors and hang-ups
+    readable = detail::ready::readable,                      ///< data, a connection to accept, or end of stream
+    writable = detail::ready::writable,                      ///< room to send, or a non-blocking connect finished
     both = detail::ready::readable | detail::ready::writable ///< readable and writable
 };
 
@@ -33,7 +33,7 @@ constexpr Interest operator|(Interest a, Interest b) noexcept {
 
 /// One ready descriptor, as `Poller::wait` reports it.
 struct PollEvent {
-    std::uint64_t tag = 0;             ///< the tag given to `Poller::add`
+    std::uint64_t tag = 0;                                      ///< the tag given to `Poller::add`
     detail::native_handle_type handle = detail::invalid_handle; ///< the descriptor
     bool readable = false; ///< recv will not block (it may return 0: the peer closed), or accept will not
     bool writable = false; ///< send will not block; after a non-blocking connect: read `pending_error()`
@@ -315,8 +315,8 @@ private:
 
     detail::PollerBackend backend_;
     detail::Waker waker_;
-    std::vector<Entry> entries_;     // indexed by descriptor
-    std::vector<PollEvent> events_;  // the last wait's result
+    std::vector<Entry> entries_;    // indexed by descriptor
+    std::vector<PollEvent> events_; // the last wait's result
     std::size_t count_ = 0;
     std::size_t registered_ = 0;
 
@@ -336,9 +336,7 @@ private:
         Entry& e = entries_[static_cast<std::size_t>(handle)];
         return e.registered ? &e : nullptr;
     }
-    const Entry* entry(native_handle_type handle) const noexcept {
-        return const_cast<Poller*>(this)->entry(handle);
-    }
+    const Entry* entry(native_handle_type handle) const noexcept { return const_cast<Poller*>(this)->entry(handle); }
 
     [[noreturn]] static void throw_for(const std::error_code& ec, const char* op, native_handle_type handle) {
         std::string what = std::string("poller ") + op + " fd " + std::to_string(handle);

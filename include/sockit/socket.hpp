@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
-#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
@@ -60,11 +60,12 @@ inline std::string context(const char* call, const Address& address) {
 /// Throws the error of a transfer that stopped after `done` of `total` bytes.
 [[noreturn]] SOCKIT_COLD inline void throw_partial(const std::error_code& ec, const char* call, const Address& address,
                                                    std::size_t done, std::size_t total, const char* verb = "sent") {
-    throw_error(ec, context(call, address) + " (" + verb + " " + std::to_string(done) + " of " +
-                        std::to_string(total) + " bytes)");
+    throw_error(ec, context(call, address) + " (" + verb + " " + std::to_string(done) + " of " + std::to_string(total) +
+                        " bytes)");
 }
 /// Throws the error of a `recv_from` into a buffer of `size` bytes.
-[[noreturn]] SOCKIT_COLD inline void throw_recv_from(const std::error_code& ec, const Address& sender, std::size_t size) {
+[[noreturn]] SOCKIT_COLD inline void throw_recv_from(const std::error_code& ec, const Address& sender,
+                                                     std::size_t size) {
     throw_error(ec, context("recv_from", sender) +
                         (ec == Errc::datagram_truncated ? " (buffer of " + std::to_string(size) + " bytes)" : ""));
 }
@@ -138,7 +139,8 @@ public:
     static Socket open(Family family, SocketType type, int protocol, std::error_code& ec) noexcept {
         Socket s;
         s.fd_ = detail::ops::socket(detail::native_family(family),
-                                    type == SocketType::stream ? detail::sock_stream : detail::sock_dgram, protocol, ec);
+                                    type == SocketType::stream ? detail::sock_stream : detail::sock_dgram, protocol,
+                                    ec);
         if (ec) s.fd_ = detail::invalid_handle;
         return s;
     }
@@ -246,7 +248,7 @@ public:
         detail::socklen_type len = Address::native_capacity();
         Address& peer = out.second;
         native_handle_type fd = io([&](std::error_code& e) { return detail::ops::accept(fd_, peer.native(), &len, e); },
-            ec);
+                                   ec);
         if (!ec) {
             out.first.fd_ = fd;
             out.first.peer_ = peer;
@@ -334,8 +336,7 @@ public:
     void send_all(const void* data, std::size_t size) {
         std::error_code ec;
         std::size_t sent = send_all(data, size, ec);
-        if (ec)
-            detail::throw_partial(ec, "send_all", peer_, sent, size);
+        if (ec) detail::throw_partial(ec, "send_all", peer_, sent, size);
     }
     /// Sends all of `data`; see `send_all(const void*, std::size_t, std::error_code&)`.
     std::size_t send_all(std::string_view data, std::error_code& ec) noexcept {
@@ -348,7 +349,8 @@ public:
     std::size_t send(const ConstBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
         detail::ops::IoWindow window;
         window.fill(buffers, count, 0);
-        auto n = io([&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); }, ec);
+        auto n = io([&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); },
+                    ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
 
@@ -363,7 +365,8 @@ public:
         ec.clear();
         while (sent < total) {
             window.fill(buffers, count, sent);
-            auto n = io([&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); }, ec,
+            auto n = io(
+                [&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); }, ec,
                 deadline);
             if (ec) break;
             sent += static_cast<std::size_t>(n);
@@ -392,7 +395,8 @@ public:
     std::size_t recv(const MutableBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
         detail::ops::IoWindow window;
         window.fill(buffers, count, 0);
-        auto n = io([&](std::error_code& e) {
+        auto n = io(
+            [&](std::error_code& e) {
                 return detail::ops::recvmsg(fd_, window.data(), window.size(), 0, nullptr, nullptr, nullptr, e);
             },
             ec);
@@ -475,8 +479,11 @@ public:
         while (out.size() < max_size) {
             // Peek, find the delimiter in what came, then take exactly the bytes that belong to us.
             chunk.resize(std::min<std::size_t>(max_size - out.size(), std::size_t{64} * 1024));
-            auto n = io([&](std::error_code& e) { return detail::ops::recv(fd_, &chunk[0], chunk.size(), detail::ops::msg_peek, e); },
-                        ec, deadline);
+            auto n = io(
+                [&](std::error_code& e) {
+                    return detail::ops::recv(fd_, &chunk[0], chunk.size(), detail::ops::msg_peek, e);
+                },
+                ec, deadline);
             if (ec) return out;
             if (n == 0) {
                 ec = make_error_code(Errc::end_of_stream);
@@ -494,8 +501,9 @@ public:
             }
             std::size_t consumed = 0;
             while (consumed < take) { // the peeked bytes are there: this does not block
-                auto m = io([&](std::error_code& e) { return detail::ops::recv(fd_, &chunk[0], take - consumed, 0, e); },
-                            ec, deadline);
+                auto m = io(
+                    [&](std::error_code& e) { return detail::ops::recv(fd_, &chunk[0], take - consumed, 0, e); }, ec,
+                    deadline);
                 if (ec) return out;
                 consumed += static_cast<std::size_t>(m);
             }
@@ -517,7 +525,8 @@ public:
 
     /// Sends one datagram to `to`; returns the bytes sent.
     std::size_t send_to(const void* data, std::size_t size, const Address& to, std::error_code& ec) noexcept {
-        auto n = io([&](std::error_code& e) {
+        auto n = io(
+            [&](std::error_code& e) {
                 return detail::ops::sendto(fd_, data, size, 0, to.native(), to.native_size(), e);
             },
             ec);
@@ -545,9 +554,8 @@ public:
     Datagram recv_from(void* data, std::size_t size, std::error_code& ec) noexcept {
         Datagram out{0, Address()};
         detail::socklen_type len = Address::native_capacity();
-        auto n = io([&](std::error_code& e) {
-                return detail::ops::recvfrom(fd_, data, size, 0, out.sender.native(), &len, e);
-            },
+        auto n = io(
+            [&](std::error_code& e) { return detail::ops::recvfrom(fd_, data, size, 0, out.sender.native(), &len, e); },
             ec);
         if (ec) return out;
         out.size = static_cast<std::size_t>(n);
@@ -561,8 +569,7 @@ public:
     Datagram recv_from(void* data, std::size_t size) {
         std::error_code ec;
         Datagram d = recv_from(data, size, ec);
-        if (ec)
-            detail::throw_recv_from(ec, d.sender, size);
+        if (ec) detail::throw_recv_from(ec, d.sender, size);
         return d;
     }
 
@@ -633,8 +640,7 @@ public:
     void set_option(int level, int name, const void* value, std::size_t size) {
         std::error_code ec;
         set_option(level, name, value, size, ec);
-        if (ec)
-            detail::throw_error(ec, "setsockopt level " + std::to_string(level) + " name " + std::to_string(name));
+        if (ec) detail::throw_error(ec, "setsockopt level " + std::to_string(level) + " name " + std::to_string(name));
     }
     /// Reads a raw option into `value`; returns the size the system wrote.
     std::size_t get_option(int level, int name, void* value, std::size_t size, std::error_code& ec) const noexcept {
@@ -646,8 +652,7 @@ public:
     std::size_t get_option(int level, int name, void* value, std::size_t size) const {
         std::error_code ec;
         std::size_t n = get_option(level, name, value, size, ec);
-        if (ec)
-            detail::throw_error(ec, "getsockopt level " + std::to_string(level) + " name " + std::to_string(name));
+        if (ec) detail::throw_error(ec, "getsockopt level " + std::to_string(level) + " name " + std::to_string(name));
         return n;
     }
 

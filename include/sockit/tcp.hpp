@@ -163,8 +163,8 @@ private:
 
     static bool check(const ConnectOptions& options, std::error_code& ec, std::string* tried) {
         const char* bad = options.timeout && *options.timeout < std::chrono::nanoseconds::zero() ? "timeout"
-                          : options.stagger < std::chrono::milliseconds::zero()                 ? "stagger"
-                                                                                                : nullptr;
+                          : options.stagger < std::chrono::milliseconds::zero()                  ? "stagger"
+                                                                                                 : nullptr;
         if (bad == nullptr) return true;
         ec = make_error_code(Errc::invalid_argument);
         if (tried != nullptr) {

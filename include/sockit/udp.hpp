@@ -167,7 +167,8 @@ public:
 
 private:
     template <class Membership>
-    void membership(const Membership& request, const char* call, const Address& group, const std::string& interface_text) {
+    void membership(const Membership& request, const char* call, const Address& group,
+                    const std::string& interface_text) {
         std::error_code ec;
         if (!request.valid())
             ec = make_error_code(Errc::invalid_argument);
@@ -188,7 +189,8 @@ private:
         detail::Deadline deadline;
         ec.clear();
         while (sent < count) {
-            auto n = io([&](std::error_code& e) {
+            auto n = io(
+                [&](std::error_code& e) {
                     return detail::ops::send_batch(native_handle(), datagrams + sent, count - sent, to, to_len, e);
                 },
                 ec, deadline);

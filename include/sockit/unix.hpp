@@ -57,7 +57,8 @@ public:
     /// A filesystem path, without throwing; see the constructor.
     static UnixAddress from_path(std::string_view path, std::error_code& ec) noexcept {
         UnixAddress a;
-        if (!a.assign(path, 0, ec) && path.size() > max_path_size) ec = std::make_error_code(std::errc::filename_too_long);
+        if (!a.assign(path, 0, ec) && path.size() > max_path_size)
+            ec = std::make_error_code(std::errc::filename_too_long);
         return a;
     }
 
@@ -71,7 +72,8 @@ public:
     /// A Linux abstract name, without throwing.
     static UnixAddress abstract(std::string_view name, std::error_code& ec) noexcept {
         UnixAddress a;
-        if (!a.assign(name, 1, ec) && name.size() > max_path_size) ec = std::make_error_code(std::errc::filename_too_long);
+        if (!a.assign(name, 1, ec) && name.size() > max_path_size)
+            ec = std::make_error_code(std::errc::filename_too_long);
         return a;
     }
 
@@ -138,7 +140,7 @@ private:
     }
 
     [[noreturn]] SOCKIT_COLD static void throw_invalid(const std::error_code& ec, const char* what,
-                                                        std::string_view name) {
+                                                       std::string_view name) {
         std::string reason = ec == std::errc::filename_too_long
                                  ? " (" + std::to_string(name.size()) + " bytes; at most " +
                                        std::to_string(max_path_size) + " fit in sun_path)"
@@ -190,16 +192,16 @@ private:
 
 /// What `recv_fds` returns: the data's size, the descriptors that came with it, and the sender.
 struct ReceivedFds {
-    std::size_t size = 0;         ///< bytes stored in the buffer
-    std::vector<Descriptor> fds;  ///< received descriptors, close-on-exec, owned
-    UnixAddress sender;           ///< the sender (datagram sockets bound to a name only)
+    std::size_t size = 0;        ///< bytes stored in the buffer
+    std::vector<Descriptor> fds; ///< received descriptors, close-on-exec, owned
+    UnixAddress sender;          ///< the sender (datagram sockets bound to a name only)
 };
 
 /// Who is at the other end of a Unix-domain connection, as the kernel saw it when connecting.
 struct PeerCredentials {
-    long pid = -1;          ///< the peer's process id (-1 where the system does not say)
-    unsigned long uid = 0;  ///< the peer's effective user id
-    unsigned long gid = 0;  ///< the peer's effective group id
+    long pid = -1;         ///< the peer's process id (-1 where the system does not say)
+    unsigned long uid = 0; ///< the peer's effective user id
+    unsigned long gid = 0; ///< the peer's effective group id
 };
 
 /// What `UnixDatagram::recv_from` returns.
@@ -303,7 +305,8 @@ protected:
             ec = make_error_code(Errc::invalid_argument);
             return 0;
         }
-        auto n = io([&](std::error_code& e) {
+        auto n = io(
+            [&](std::error_code& e) {
                 return ops::send_fds(native_handle(), data, size, fds, count, to ? to->native() : nullptr,
                                      to ? to->native_size() : 0, e);
             },
@@ -318,7 +321,8 @@ protected:
         native_handle_type fds[ops::max_fds_per_message];
         ops::ReceivedControl control;
         socklen_type len = UnixAddress::native_capacity();
-        auto n = io([&](std::error_code& e) {
+        auto n = io(
+            [&](std::error_code& e) {
                 return ops::recv_fds(native_handle(), data, size, fds, max_fds, out.sender.native(), &len, control, e);
             },
             ec);
@@ -389,7 +393,8 @@ private:
 };
 
 /// Throws the error of `call` on a Unix-domain `address`.
-[[noreturn]] SOCKIT_COLD inline void throw_unix(const std::error_code& ec, const char* call, const UnixAddress& address) {
+[[noreturn]] SOCKIT_COLD inline void throw_unix(const std::error_code& ec, const char* call,
+                                                const UnixAddress& address) {
     throw_error(ec, std::string(call) + " " + address.to_string());
 }
 
@@ -672,7 +677,8 @@ public:
 
     /// Sends one datagram to `to`.
     std::size_t send_to(const void* data, std::size_t size, const UnixAddress& to, std::error_code& ec) noexcept {
-        auto n = io([&](std::error_code& e) {
+        auto n = io(
+            [&](std::error_code& e) {
                 return detail::ops::sendto(native_handle(), data, size, 0, to.native(), to.native_size(), e);
             },
             ec);
@@ -690,7 +696,8 @@ public:
     UnixDatagramInfo recv_from(void* data, std::size_t size, std::error_code& ec) noexcept {
         UnixDatagramInfo out;
         detail::socklen_type len = UnixAddress::native_capacity();
-        auto n = io([&](std::error_code& e) {
+        auto n = io(
+            [&](std::error_code& e) {
                 return detail::ops::recvfrom(native_handle(), data, size, 0, out.sender.native(), &len, e);
             },
             ec);
@@ -711,7 +718,9 @@ public:
         return out;
     }
     /// Receives one datagram from the connected peer; truncation sets `Errc::datagram_truncated`.
-    std::size_t recv(void* data, std::size_t size, std::error_code& ec) noexcept { return recv_from(data, size, ec).size; }
+    std::size_t recv(void* data, std::size_t size, std::error_code& ec) noexcept {
+        return recv_from(data, size, ec).size;
+    }
     /// Receives one datagram. @throws as `recv_from`.
     std::size_t recv(void* data, std::size_t size) { return recv_from(data, size).size; }
 
@@ -767,7 +776,9 @@ std::pair<Connected, Connected> connected_pair(int type) {
 } // namespace detail
 
 /// Two connected Unix-domain streams (socketpair), both close-on-exec. @throws Error.
-inline std::pair<UnixStream, UnixStream> socket_pair() { return detail::connected_pair<UnixStream>(detail::sock_stream); }
+inline std::pair<UnixStream, UnixStream> socket_pair() {
+    return detail::connected_pair<UnixStream>(detail::sock_stream);
+}
 
 /// Two connected Unix-domain datagram sockets (socketpair), both close-on-exec. @throws Error.
 inline std::pair<UnixDatagram, UnixDatagram> datagram_pair() {

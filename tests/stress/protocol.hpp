@@ -20,7 +20,9 @@ public:
         return z ^ (z >> 31);
     }
     /// A number from `low` to `high` inclusive.
-    std::size_t between(std::size_t low, std::size_t high) { return low + static_cast<std::size_t>(next() % (high - low + 1)); }
+    std::size_t between(std::size_t low, std::size_t high) {
+        return low + static_cast<std::size_t>(next() % (high - low + 1));
+    }
     /// Fills `size` bytes with random data.
     void fill(char* data, std::size_t size) {
         std::size_t i = 0;

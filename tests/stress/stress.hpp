@@ -14,9 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <list>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -78,13 +78,13 @@ inline int open_fds_of(pid_t pid) {
 
 /// Counts of what the echo server saw.
 struct ServerStats {
-    std::atomic<long> messages{0};    ///< messages echoed
-    std::atomic<long> bytes{0};       ///< payload bytes echoed
-    std::atomic<long> corrupt{0};     ///< messages whose checksum or length was wrong
-    std::atomic<long> clean_ends{0};  ///< connections the client closed between messages
-    std::atomic<long> cut_short{0};   ///< connections that ended in the middle of a message
-    std::atomic<long> failures{0};    ///< connections that ended with an error (reset, broken pipe)
-    std::atomic<int> open{0};         ///< connections being served now
+    std::atomic<long> messages{0};   ///< messages echoed
+    std::atomic<long> bytes{0};      ///< payload bytes echoed
+    std::atomic<long> corrupt{0};    ///< messages whose checksum or length was wrong
+    std::atomic<long> clean_ends{0}; ///< connections the client closed between messages
+    std::atomic<long> cut_short{0};  ///< connections that ended in the middle of a message
+    std::atomic<long> failures{0};   ///< connections that ended with an error (reset, broken pipe)
+    std::atomic<int> open{0};        ///< connections being served now
 };
 
 /**
@@ -172,9 +172,12 @@ private:
             std::size_t got = stream.recv_exactly(&header, sizeof header, ec);
             if (!ec && header.length <= max_message) stream.recv_exactly(body.data(), header.length, ec);
             if (ec) {
-                if (ec != sockit::Errc::end_of_stream) ++stats_.failures;
-                else if (got == 0) ++stats_.clean_ends;
-                else ++stats_.cut_short;
+                if (ec != sockit::Errc::end_of_stream)
+                    ++stats_.failures;
+                else if (got == 0)
+                    ++stats_.clean_ends;
+                else
+                    ++stats_.cut_short;
                 return;
             }
             if (header.length > max_message || checksum(body.data(), header.length) != header.sum) {
@@ -338,8 +341,8 @@ inline std::unique_ptr<Process> start_example(const std::string& path, const std
     for (int attempt = 0; attempt < 5; ++attempt) {
         std::uint16_t port = sockit_test::free_port();
         std::vector<std::string> argv = wrapper;
-        for (std::string arg : {path, std::string("--host"), std::string("127.0.0.1"), std::string("--port"),
-                                std::to_string(port)})
+        for (std::string arg :
+             {path, std::string("--host"), std::string("127.0.0.1"), std::string("--port"), std::to_string(port)})
             argv.push_back(arg);
         argv.insert(argv.end(), extra.begin(), extra.end());
         auto p = std::make_unique<Process>(argv);

@@ -203,7 +203,7 @@ TEST_CASE("faulty clients do not stop sockit's echo server serving the others", 
         // Every faulty connection has been closed by the server; the idle ones wait.
         CHECK(eventually([&] { return server.stats().open == idle_clients; }, 10s));
         CHECK(server.stats().corrupt == 0);
-        CHECK(server.stats().cut_short >= faulty_clients);      // half messages
+        CHECK(server.stats().cut_short >= faulty_clients);    // half messages
         CHECK(server.stats().failures >= faulty_clients + 1); // resets and the killed client
     }
     CHECK(eventually([&] { return server.stats().open == 0; }, 10s));
@@ -327,8 +327,10 @@ TEST_CASE("a UDP flood does not block the example udp_chat_server --echo", "[str
                     std::error_code ec;
                     std::size_t size = random.next() % 8 == 0 ? data.size() : random.between(0, 1400);
                     flood.send_to(data.data(), size, where, ec);
-                    if (!ec) ++sent;
-                    else if (ec != std::errc::operation_would_block && ec != std::errc::no_buffer_space) ++refused;
+                    if (!ec)
+                        ++sent;
+                    else if (ec != std::errc::operation_would_block && ec != std::errc::no_buffer_space)
+                        ++refused;
                 }
             }));
         }

@@ -48,9 +48,9 @@ TEST_CASE("500 concurrent clients, 1,000 checked messages each", "[stress][load]
     server.stop();
 
     const long peak = stress::peak_rss_kib();
-    std::cout << "load: " << clients << " clients x " << messages << " messages of 1.." << max_length << " bytes: "
-              << bytes / (1u << 20) << " MiB each way in " << took << " s; peak RSS " << peak / 1024 << " MiB (was "
-              << rss_before / 1024 << " MiB)\n";
+    std::cout << "load: " << clients << " clients x " << messages << " messages of 1.." << max_length
+              << " bytes: " << bytes / (1u << 20) << " MiB each way in " << took << " s; peak RSS " << peak / 1024
+              << " MiB (was " << rss_before / 1024 << " MiB)\n";
 
     for (const std::string& f : failures) FAIL_CHECK(f);
     CHECK(failures.empty());

@@ -63,8 +63,8 @@ inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t cou
         msgs[i].msg_hdr.msg_name = slots[i].sender.native();
         msgs[i].msg_hdr.msg_namelen = slots[i].sender.native_capacity();
     }
-    ssize_type n =
-        check(static_cast<ssize_type>(::recvmmsg(fd, msgs, static_cast<unsigned>(count), MSG_WAITFORONE, nullptr)), ec);
+    ssize_type n = check(
+        static_cast<ssize_type>(::recvmmsg(fd, msgs, static_cast<unsigned>(count), MSG_WAITFORONE, nullptr)), ec);
     for (ssize_type i = 0; i < n; ++i) {
         slots[i].size = msgs[i].msg_len;
         slots[i].truncated = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;

@@ -185,8 +185,8 @@ inline void set_io_buffer(io_buffer& b, char* data, std::size_t size) noexcept {
 inline ssize_type sendmsg(native_handle_type fd, const io_buffer* bufs, std::size_t count, int flags,
                           std::error_code& ec) noexcept {
     ::DWORD sent = 0;
-    int r = ::WSASend(fd, const_cast<io_buffer*>(bufs), static_cast<::DWORD>(count), &sent,
-                      static_cast<::DWORD>(flags), nullptr, nullptr);
+    int r = ::WSASend(fd, const_cast<io_buffer*>(bufs), static_cast<::DWORD>(count), &sent, static_cast<::DWORD>(flags),
+                      nullptr, nullptr);
     check(r, ec);
     kernel_timeout_as_would_block(ec);
     return ec ? -1 : static_cast<ssize_type>(sent);
@@ -328,7 +328,8 @@ inline native_handle_type socket(int family, int type, int protocol, std::error_
 inline void close(native_handle_type fd, std::error_code& ec) noexcept { check(::close(fd), ec); }
 
 /// accept4(2) with close-on-exec; fills `addr`/`len` with the peer's address.
-inline native_handle_type accept(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {
+inline native_handle_type accept(native_handle_type fd, ::sockaddr* addr, socklen_type* len,
+                                 std::error_code& ec) noexcept {
     return check(::accept4(fd, addr, len, SOCK_CLOEXEC), ec);
 }
 
@@ -338,7 +339,8 @@ inline void connect(native_handle_type fd, const ::sockaddr* addr, socklen_type 
 }
 
 /// send(2) with MSG_NOSIGNAL, so a closed peer is EPIPE, never SIGPIPE.
-inline ssize_type send(native_handle_type fd, const void* data, std::size_t size, int flags, std::error_code& ec) noexcept {
+inline ssize_type send(native_handle_type fd, const void* data, std::size_t size, int flags,
+                       std::error_code& ec) noexcept {
     return check(::send(fd, data, size, flags | MSG_NOSIGNAL), ec);
 }
 
@@ -512,7 +514,8 @@ public:
                 offset -= bufs[i].size;
                 continue;
             }
-            set_io_buffer(iov_[n_], static_cast<char*>(const_cast<void*>(static_cast<const void*>(bufs[i].data))) + offset,
+            set_io_buffer(iov_[n_],
+                          static_cast<char*>(const_cast<void*>(static_cast<const void*>(bufs[i].data))) + offset,
                           bufs[i].size - offset);
             offset = 0;
             ++n_;
@@ -532,7 +535,9 @@ inline void bind(native_handle_type fd, const ::sockaddr* addr, socklen_type len
 }
 
 /// listen(2).
-inline void listen(native_handle_type fd, int backlog, std::error_code& ec) noexcept { check(::listen(fd, backlog), ec); }
+inline void listen(native_handle_type fd, int backlog, std::error_code& ec) noexcept {
+    check(::listen(fd, backlog), ec);
+}
 
 /// getsockname(2).
 inline void getsockname(native_handle_type fd, ::sockaddr* addr, socklen_type* len, std::error_code& ec) noexcept {

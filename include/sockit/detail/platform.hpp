@@ -19,6 +19,7 @@
 #include "sockit/detail/platform_win.hpp"
 #else
 #include <arpa/inet.h>
+#include <ctime>
 #include <fcntl.h>
 #include <net/if.h>
 #include <netdb.h>
@@ -28,7 +29,6 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
-#include <ctime>
 #include <unistd.h>
 
 namespace sockit::detail {

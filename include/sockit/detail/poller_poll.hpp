@@ -42,7 +42,8 @@ public:
             return;
         }
         try {
-            if (position_.size() <= static_cast<std::size_t>(fd)) position_.resize(static_cast<std::size_t>(fd) + 1, -1);
+            if (position_.size() <= static_cast<std::size_t>(fd))
+                position_.resize(static_cast<std::size_t>(fd) + 1, -1);
             fds_.push_back(ops::pollfd_type{fd, events(interest), 0});
             handles_.push_back(fd);
         } catch (const std::bad_alloc&) {
@@ -113,9 +114,9 @@ public:
     ReadyHandle ready_at(std::size_t i) const noexcept { return ready_[i]; }
 
 private:
-    std::vector<ops::pollfd_type> fds_;  // what poll(2) sees; fd is invalid_handle once found closed
+    std::vector<ops::pollfd_type> fds_;       // what poll(2) sees; fd is invalid_handle once found closed
     std::vector<native_handle_type> handles_; // the registered descriptor of each fds_ entry
-    std::vector<int> position_;          // descriptor -> index in fds_, or -1
+    std::vector<int> position_;               // descriptor -> index in fds_, or -1
     std::vector<ReadyHandle> ready_;
     std::size_t start_ = 0;
 

@@ -34,7 +34,7 @@ inline constexpr std::size_t max_fds_per_message = 253;
 
 /// What `recv_fds` found besides the data.
 struct ReceivedControl {
-    std::size_t fd_count = 0;    ///< descriptors stored in the caller's array
+    std::size_t fd_count = 0;       ///< descriptors stored in the caller's array
     bool control_truncated = false; ///< MSG_CTRUNC: more descriptors were sent than there was room for
     bool data_truncated = false;    ///< MSG_TRUNC: a datagram larger than the buffer
 };
@@ -45,7 +45,9 @@ struct ReceivedControl {
 // credentials, which report operation_not_supported here.
 
 /// The error of a Unix-domain call that Windows does not have.
-inline std::error_code unix_not_supported() noexcept { return std::make_error_code(std::errc::operation_not_supported); }
+inline std::error_code unix_not_supported() noexcept {
+    return std::make_error_code(std::errc::operation_not_supported);
+}
 
 /// No socketpair on Windows: operation_not_supported.
 inline void socketpair(int, native_handle_type (&fds)[2], std::error_code& ec) noexcept {
