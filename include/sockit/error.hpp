@@ -52,10 +52,10 @@ public:
         case Errc::invalid_address:
         case Errc::invalid_port:
         case Errc::invalid_argument: return std::errc::invalid_argument;
-        case Errc::datagram_truncated: return std::errc::message_size;
-        case Errc::end_of_stream: return {value, *this};
-        case Errc::limit_exceeded: return std::errc::message_size;
+        case Errc::datagram_truncated:
+        case Errc::limit_exceeded:
         case Errc::descriptors_truncated: return std::errc::message_size;
+        case Errc::end_of_stream: return {value, *this};
         }
         return {value, *this};
     }

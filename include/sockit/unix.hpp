@@ -86,8 +86,8 @@ public:
 
     /// The path, or the abstract name without its leading NUL; empty if unnamed.
     std::string path() const {
-        if (is_abstract()) return std::string(storage_.sun_path + 1, name_size_ - 1);
-        return std::string(storage_.sun_path, name_size_);
+        if (is_abstract()) return {storage_.sun_path + 1, name_size_ - 1};
+        return {storage_.sun_path, name_size_};
     }
 
     /// The path, `@name` for an abstract name, or `(unnamed)`.

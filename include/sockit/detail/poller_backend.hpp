@@ -11,12 +11,10 @@
 #endif
 #include "sockit/detail/poller_waker.hpp"
 
-namespace sockit {
-namespace detail {
+namespace sockit::detail {
 #if defined(__linux__) && !defined(SOCKIT_POLLER_USE_POLL)
 using PollerBackend = EpollBackend;
 #else
 using PollerBackend = PollBackend;
 #endif
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail

@@ -4,8 +4,7 @@
 
 #include "sockit/detail/platform.hpp"
 
-namespace sockit {
-namespace detail {
+namespace sockit::detail {
 
 /// Readiness and interest bits, as the backends exchange them with Poller.
 namespace ready {
@@ -21,5 +20,4 @@ struct ReadyHandle {
     unsigned flags;
 };
 
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail

@@ -14,8 +14,7 @@
 #include "sockit/detail/ops.hpp"
 #include "sockit/detail/poller_common.hpp"
 
-namespace sockit {
-namespace detail {
+namespace sockit::detail {
 
 /// epoll(7) behind the backend interface Poller uses: add, modify, remove, wait, ready.
 class EpollBackend {
@@ -86,5 +85,4 @@ private:
     }
 };
 
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail

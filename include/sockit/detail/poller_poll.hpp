@@ -11,8 +11,7 @@
 #include "sockit/detail/ops.hpp"
 #include "sockit/detail/poller_common.hpp"
 
-namespace sockit {
-namespace detail {
+namespace sockit::detail {
 
 /// poll(2) (WSAPoll) behind the backend interface Poller uses. Each wait scans every registered
 /// descriptor; when more are ready than fit, the next wait starts where this one stopped.
@@ -143,5 +142,4 @@ private:
     }
 };
 
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail

@@ -21,8 +21,7 @@
 
 #include "sockit/detail/ops.hpp"
 
-namespace sockit {
-namespace detail {
+namespace sockit::detail {
 
 /// A readable descriptor that `wake` makes ready and `drain` makes quiet again.
 /// `wake` is one write(2): safe from any thread and from a signal handler.
@@ -141,5 +140,4 @@ private:
 #endif
 };
 
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail

@@ -16,8 +16,7 @@
 #include <sys/un.h>
 #endif
 
-namespace sockit {
-namespace detail {
+namespace sockit::detail {
 
 inline constexpr int af_unix = AF_UNIX;
 /// The system's Unix-domain socket address.
@@ -236,5 +235,4 @@ inline ssize_type recv_fds(native_handle_type fd, void* data, std::size_t size, 
 #endif
 
 } // namespace ops
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail
