@@ -43,8 +43,10 @@ posix_only=(
     test_errors.cpp # includes <netdb.h> for the EAI_* codes
     test_fd_passing.cpp # passes pipes' descriptors (SCM_RIGHTS): Windows has neither
     test_handles.cpp    # hands descriptors to C code written with <sys/socket.h> and <unistd.h>
+    test_limits.cpp # lowers RLIMIT_NOFILE in a forked child (<sys/resource.h>, fork)
     test_poll.cpp   # interposes poll() through <dlfcn.h>
     test_socket.cpp # includes <netinet/in.h>, reads descriptors' fcntl flags
+    test_stop.cpp   # confirms threads are asleep through /proc and gettid
     test_tcp.cpp    # checks SIGPIPE's disposition with sigaction
     test_unix.cpp   # temporary directories and socket files through <unistd.h> and <sys/stat.h>; socketpair
 )
@@ -82,6 +84,9 @@ posix_behaviour=(
     # a second TcpServer on a taken port is AddressInUse on POSIX; with SO_REUSEADDR on Windows
     # it is not (wine: WSAEACCES; Windows itself lets it bind): docs/packaging.md
     program_errors.exe
+    # stops a server blocked in accept with shutdown() on the listener, which wakes accept on
+    # Linux; Winsock does not (close it instead there): docs/reliability.md
+    program_accept_loop.exe
 )
 # Programs that build for Windows but are not run alone, with the reason.
 not_standalone=(
