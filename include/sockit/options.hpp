@@ -26,16 +26,11 @@ namespace sockit {
  */
 namespace detail {
 
-/// A boolean option stored as the `int` the system expects.
-template <class Tag>
-class BooleanOption {
+/// What every option type needs, around a value of type `T` stored as the system expects it:
+/// its level, name and label (from `Tag`), its storage and its size.
+template <class Tag, class T>
+class OptionStorage {
 public:
-    /// The option with value `on` (false by default).
-    constexpr explicit BooleanOption(bool on = false) noexcept : value_(on ? 1 : 0) {}
-    /// The value.
-    constexpr bool value() const noexcept { return value_ != 0; }
-    /// The value.
-    constexpr explicit operator bool() const noexcept { return value(); }
     /// The option's protocol level.
     static constexpr int level() noexcept { return Tag::level; }
     /// The option's name at that level.
@@ -47,41 +42,38 @@ public:
     /// The value's storage.
     const void* data() const noexcept { return &value_; }
     /// The value's size.
-    static constexpr std::size_t size() noexcept { return sizeof(int); }
+    static constexpr std::size_t size() noexcept { return sizeof(T); }
+    /// Called with the size `getsockopt` returned.
+    void resize(std::size_t) noexcept {}
+
+protected:
+    T value_{};
+};
+
+/// A boolean option stored as the `int` the system expects.
+template <class Tag>
+class BooleanOption : public OptionStorage<Tag, int> {
+public:
+    /// The option with value `on` (false by default).
+    constexpr explicit BooleanOption(bool on = false) noexcept { this->value_ = on ? 1 : 0; }
+    /// The value.
+    constexpr bool value() const noexcept { return this->value_ != 0; }
+    /// The value.
+    constexpr explicit operator bool() const noexcept { return value(); }
     /// Called with the size `getsockopt` returned (a one-byte boolean on some systems).
     void resize(std::size_t n) noexcept {
-        if (n == 1) value_ = *reinterpret_cast<unsigned char*>(&value_) != 0 ? 1 : 0;
+        if (n == 1) this->value_ = *reinterpret_cast<unsigned char*>(&this->value_) != 0 ? 1 : 0;
     }
-
-private:
-    int value_;
 };
 
 /// An integer option.
 template <class Tag>
-class IntegerOption {
+class IntegerOption : public OptionStorage<Tag, int> {
 public:
     /// The option with value `v`.
-    constexpr explicit IntegerOption(int v = 0) noexcept : value_(v) {}
+    constexpr explicit IntegerOption(int v = 0) noexcept { this->value_ = v; }
     /// The value.
-    constexpr int value() const noexcept { return value_; }
-    /// The option's protocol level.
-    static constexpr int level() noexcept { return Tag::level; }
-    /// The option's name at that level.
-    static constexpr int name() noexcept { return Tag::name; }
-    /// The system's name for the option, for error messages.
-    static constexpr const char* label() noexcept { return Tag::label; }
-    /// The value's storage.
-    void* data() noexcept { return &value_; }
-    /// The value's storage.
-    const void* data() const noexcept { return &value_; }
-    /// The value's size.
-    static constexpr std::size_t size() noexcept { return sizeof(int); }
-    /// Called with the size `getsockopt` returned.
-    void resize(std::size_t) noexcept {}
-
-private:
-    int value_;
+    constexpr int value() const noexcept { return this->value_; }
 };
 
 #define SOCKIT_OPTION_TAG(Tag, Level, Name, Label)                                                                     \
@@ -125,6 +117,8 @@ SOCKIT_OPTION_TAG(UserTimeout, opt::ipproto_tcp, opt::tcp_user_timeout, "TCP_USE
 #ifdef TCP_QUICKACK
 SOCKIT_OPTION_TAG(QuickAck, opt::ipproto_tcp, opt::tcp_quickack, "TCP_QUICKACK");
 #endif
+SOCKIT_OPTION_TAG(MulticastInterface, opt::ipproto_ip, opt::ip_multicast_if, "IP_MULTICAST_IF");
+SOCKIT_OPTION_TAG(Linger, opt::sol_socket, opt::so_linger, "SO_LINGER");
 } // namespace tags
 #undef SOCKIT_OPTION_TAG
 
@@ -210,12 +204,12 @@ using QuickAck = detail::BooleanOption<detail::tags::QuickAck>;
 
 /// IP_MULTICAST_IF: the local IPv4 address of the interface multicast datagrams leave by (0.0.0.0: the system's
 /// choice).
-class MulticastInterface {
+class MulticastInterface : public detail::OptionStorage<detail::tags::MulticastInterface, detail::opt::in_addr_type> {
 public:
     /// The system's choice (INADDR_ANY).
-    MulticastInterface() noexcept : value_{} {}
+    MulticastInterface() noexcept = default;
     /// The interface that has the IPv4 address `interface_address` (its port is ignored).
-    explicit MulticastInterface(const Address& interface_address) noexcept : value_{} {
+    explicit MulticastInterface(const Address& interface_address) noexcept {
         if (interface_address.is_v4())
             value_ = reinterpret_cast<const ::sockaddr_in*>(interface_address.native())->sin_addr;
     }
@@ -225,23 +219,6 @@ public:
         reinterpret_cast<::sockaddr_in*>(a.native())->sin_addr = value_;
         return a;
     }
-    /// IPPROTO_IP.
-    static constexpr int level() noexcept { return detail::opt::ipproto_ip; }
-    /// IP_MULTICAST_IF.
-    static constexpr int name() noexcept { return detail::opt::ip_multicast_if; }
-    /// "IP_MULTICAST_IF".
-    static constexpr const char* label() noexcept { return "IP_MULTICAST_IF"; }
-    /// The value's storage.
-    void* data() noexcept { return &value_; }
-    /// The value's storage.
-    const void* data() const noexcept { return &value_; }
-    /// The value's size.
-    static constexpr std::size_t size() noexcept { return sizeof(detail::opt::in_addr_type); }
-    /// Called with the size `getsockopt` returned.
-    void resize(std::size_t) noexcept {}
-
-private:
-    detail::opt::in_addr_type value_;
 };
 
 namespace detail {
@@ -333,12 +310,12 @@ using JoinGroup = detail::GroupMembership<true>;
 using LeaveGroup = detail::GroupMembership<false>;
 
 /// SO_LINGER: how `close` treats unsent data. Enabled with a zero timeout, close resets the connection.
-class Linger {
+class Linger : public detail::OptionStorage<detail::tags::Linger, detail::opt::linger_type> {
 public:
     /// Linger disabled (the system's default).
-    Linger() noexcept : value_{} {}
+    Linger() noexcept = default;
     /// Linger `enabled` for up to `timeout`.
-    Linger(bool enabled, std::chrono::seconds timeout) noexcept : value_{} {
+    Linger(bool enabled, std::chrono::seconds timeout) noexcept {
         value_.l_onoff = enabled ? 1 : 0;
         value_.l_linger = static_cast<decltype(value_.l_linger)>(timeout.count());
     }
@@ -346,23 +323,6 @@ public:
     bool enabled() const noexcept { return value_.l_onoff != 0; }
     /// How long close may wait.
     std::chrono::seconds timeout() const noexcept { return std::chrono::seconds(value_.l_linger); }
-    /// SOL_SOCKET.
-    static constexpr int level() noexcept { return detail::opt::sol_socket; }
-    /// SO_LINGER.
-    static constexpr int name() noexcept { return detail::opt::so_linger; }
-    /// "SO_LINGER".
-    static constexpr const char* label() noexcept { return "SO_LINGER"; }
-    /// The value's storage.
-    void* data() noexcept { return &value_; }
-    /// The value's storage.
-    const void* data() const noexcept { return &value_; }
-    /// The value's size.
-    static constexpr std::size_t size() noexcept { return sizeof(detail::opt::linger_type); }
-    /// Called with the size `getsockopt` returned.
-    void resize(std::size_t) noexcept {}
-
-private:
-    detail::opt::linger_type value_;
 };
 
 } // namespace sockit
