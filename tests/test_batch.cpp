@@ -2,8 +2,17 @@
 // Scatter/gather on TCP and batched datagrams on UDP.
 #include "support.hpp"
 
+#include <cstring>
 #include <string>
 #include <vector>
+
+#ifdef __linux__
+#include <netinet/udp.h>
+#include <sys/socket.h>
+#ifndef UDP_GRO
+#define UDP_GRO 104 // Linux 5.0's value, for C libraries whose headers predate it
+#endif
+#endif
 
 using namespace std::chrono_literals;
 using sockit::DatagramSlot;
@@ -90,6 +99,52 @@ TEST_CASE("recv scatters into several buffers in order", "[tcp][scatter]") {
     CHECK(std::string(c, 3) == "789");
 }
 
+namespace {
+// Receives `expected` datagrams with recv_batch (each slot 4 KiB), checks that each came
+// whole and from `sender`, and returns their contents in order.
+std::vector<std::string> receive_all(UdpSocket& receiver, std::size_t expected, const sockit::Address& sender) {
+    std::vector<std::string> storage(64, std::string(4096, '\0'));
+    std::vector<DatagramSlot> slots(64);
+    for (std::size_t i = 0; i < slots.size(); ++i) slots[i].buffer = sockit::buffer(storage[i]);
+    receiver.set_timeout(2s);
+    std::vector<std::string> got;
+    sockit_test::Deadline deadline(5000ms);
+    while (got.size() < expected && !deadline.expired()) {
+        std::size_t n = receiver.recv_batch(slots.data(), slots.size());
+        REQUIRE(n >= 1);
+        REQUIRE(n <= slots.size());
+        for (std::size_t i = 0; i < n; ++i) {
+            CHECK_FALSE(slots[i].truncated);
+            CHECK(slots[i].sender == sender);
+            got.emplace_back(storage[i].data(), slots[i].size);
+        }
+    }
+    return got;
+}
+
+// Runs of equal sizes (segmented where the kernel can), a shorter last one, runs cut by the
+// 64 KiB limit, and odd sizes between them.
+std::vector<std::string> mixed_runs() {
+    std::vector<std::string> payloads;
+    auto add = [&](std::size_t count, std::size_t size) {
+        for (std::size_t i = 0; i < count; ++i) {
+            std::string p(size, '\0');
+            for (std::size_t j = 0; j < size; ++j) p[j] = static_cast<char>('A' + (payloads.size() + j) % 26);
+            payloads.push_back(p);
+        }
+    };
+    add(100, 64); // a run longer than one call's 64 datagrams
+    add(1, 17);   // ends the previous run as its shorter last datagram
+    add(3, 1000); // a short run
+    add(1, 5);    // odd sizes, one by one
+    add(1, 7);
+    add(1, 0);     // an empty datagram never joins a run
+    add(40, 3000); // 120,000 bytes: cut into runs of at most 65,507 bytes
+    add(2, 1);
+    return payloads;
+}
+} // namespace
+
 TEST_CASE("send_batch and recv_batch move many datagrams per call", "[udp][batch]") {
     sockit_test::FdLeakCheck fds;
     UdpSocket receiver("127.0.0.1", 0);
@@ -105,22 +160,7 @@ TEST_CASE("send_batch and recv_batch move many datagrams per call", "[udp][batch
     for (const auto& p : payloads) out.push_back(sockit::buffer(p));
     CHECK(sender.send_batch(out.data(), out.size(), to) == out.size());
 
-    std::vector<std::string> storage(64, std::string(512, '\0'));
-    std::vector<DatagramSlot> slots(64);
-    for (std::size_t i = 0; i < slots.size(); ++i) slots[i].buffer = sockit::buffer(storage[i]);
-    receiver.set_timeout(2s);
-    std::vector<std::string> got;
-    sockit_test::Deadline deadline(5000ms);
-    while (got.size() < payloads.size() && !deadline.expired()) {
-        std::size_t n = receiver.recv_batch(slots.data(), slots.size());
-        REQUIRE(n >= 1);
-        REQUIRE(n <= slots.size());
-        for (std::size_t i = 0; i < n; ++i) {
-            CHECK_FALSE(slots[i].truncated);
-            CHECK(slots[i].sender == sockit::Address("127.0.0.1", sender.port()));
-            got.emplace_back(storage[i].data(), slots[i].size);
-        }
-    }
+    std::vector<std::string> got = receive_all(receiver, payloads.size(), sockit::Address("127.0.0.1", sender.port()));
     CHECK(got == payloads); // loopback keeps order and, with a big buffer, loses nothing
 }
 
@@ -156,3 +196,104 @@ TEST_CASE("recv_batch reports truncation per datagram and honours the timeout", 
     CHECK(took >= 50ms);
     CHECK_THROWS_AS(receiver.recv_batch(slots, 2), sockit::TimeoutError);
 }
+
+TEST_CASE("send_batch delivers runs of equal-sized datagrams as separate datagrams, in order", "[udp][batch]") {
+    sockit_test::FdLeakCheck fds;
+    UdpSocket receiver("127.0.0.1", 0);
+    receiver.set_option(sockit::ReceiveBufferSize(4 * 1024 * 1024));
+    UdpSocket sender;
+    const auto payloads = mixed_runs();
+    std::vector<sockit::ConstBuffer> out;
+    for (const auto& p : payloads) out.push_back(sockit::buffer(p));
+
+    SECTION("unconnected") {
+        CHECK(sender.send_batch(out.data(), out.size(), sockit::Address("127.0.0.1", receiver.port())) == out.size());
+    }
+    SECTION("connected") {
+        sender.connect(sockit::Address("127.0.0.1", receiver.port()));
+        CHECK(sender.send_batch(out.data(), out.size()) == out.size());
+    }
+    CHECK(receive_all(receiver, payloads.size(), sockit::Address("127.0.0.1", sender.port())) == payloads);
+}
+
+TEST_CASE("send_batch delivers runs of equal-sized datagrams over IPv6", "[udp][batch][ipv6]") {
+    sockit_test::FdLeakCheck fds;
+    if (!sockit_test::has_ipv6()) {
+        WARN("IPv6 unavailable: skipped");
+        return;
+    }
+    UdpSocket receiver("::1", 0);
+    receiver.set_option(sockit::ReceiveBufferSize(4 * 1024 * 1024));
+    UdpSocket sender(sockit::Family::v6);
+    const auto payloads = mixed_runs();
+    std::vector<sockit::ConstBuffer> out;
+    for (const auto& p : payloads) out.push_back(sockit::buffer(p));
+    CHECK(sender.send_batch(out.data(), out.size(), sockit::Address("::1", receiver.port())) == out.size());
+    CHECK(receive_all(receiver, payloads.size(), sockit::Address("::1", sender.port())) == payloads);
+}
+
+#ifdef __linux__
+namespace {
+// A receiver that asks the kernel to coalesce (UDP_GRO) sees a segmented send as one
+// buffer of datagrams and their size; plain datagrams stay single.
+struct Coalesced {
+    std::size_t bytes = 0;
+    std::size_t segment = 0; ///< 0: not coalesced
+};
+Coalesced recv_coalesced(UdpSocket& receiver) {
+    static char data[65536];
+    alignas(::cmsghdr) char control[64];
+    ::iovec iov{data, sizeof data};
+    ::msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = ::recvmsg(receiver.native_handle(), &msg, 0);
+    REQUIRE(n >= 0);
+    Coalesced out;
+    out.bytes = static_cast<std::size_t>(n);
+    for (::cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+            int size = 0;
+            std::memcpy(&size, CMSG_DATA(c), sizeof size);
+            out.segment = static_cast<std::size_t>(size);
+        }
+    }
+    return out;
+}
+} // namespace
+
+TEST_CASE("send_batch makes one trip through the stack for a run of equal-sized datagrams", "[udp][batch]") {
+    sockit_test::FdLeakCheck fds;
+    UdpSocket receiver("127.0.0.1", 0);
+    int on = 1;
+    if (::setsockopt(receiver.native_handle(), SOL_UDP, UDP_GRO, &on, sizeof on) != 0) {
+        WARN("UDP_GRO unavailable (Linux < 5.0): segmentation not observable");
+        return;
+    }
+    receiver.set_timeout(2s);
+    UdpSocket sender;
+    const sockit::Address to("127.0.0.1", receiver.port());
+    std::string payload(100, 's');
+    std::vector<sockit::ConstBuffer> run(8, sockit::buffer(payload));
+
+    SECTION("a run goes out as one segmented send") {
+        CHECK(sender.send_batch(run.data(), run.size(), to) == run.size());
+        Coalesced got = recv_coalesced(receiver);
+        CHECK(got.bytes == 800);
+        CHECK(got.segment == 100);
+    }
+    SECTION("a socket that cannot segment (no UDP checksums) sends the same datagrams one by one") {
+        // The kernel refuses segmentation without checksums (EINVAL); send_batch falls back.
+        int no_check = 1;
+        REQUIRE(::setsockopt(sender.native_handle(), SOL_SOCKET, SO_NO_CHECK, &no_check, sizeof no_check) == 0);
+        CHECK(sender.send_batch(run.data(), run.size(), to) == run.size());
+        for (std::size_t i = 0; i < run.size(); ++i) {
+            Coalesced got = recv_coalesced(receiver);
+            CHECK(got.bytes == 100);
+            CHECK(got.segment == 0);
+        }
+    }
+}
+#endif

@@ -1,21 +1,120 @@
 // SPDX-License-Identifier: MIT
-// Batched datagram I/O: sendmmsg/recvmmsg on Linux, a loop of sendto/recvfrom elsewhere.
+// Batched datagram I/O: on Linux, UDP segmentation (UDP_SEGMENT) for runs of equal-sized
+// datagrams and sendmmsg/recvmmsg for the rest; a loop of sendto/recvfrom elsewhere.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <system_error>
 
 #include "sockit/detail/ops.hpp"
 
+#ifdef __linux__
+#include <netinet/udp.h>
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103 // Linux 4.18's value, for C libraries whose headers predate it
+#endif
+#endif
+
 namespace sockit::detail::ops {
+
+#ifdef __linux__
+/// The most bytes one segmented send carries: IPv4's largest UDP payload (IPv6 allows more).
+inline constexpr std::size_t segmented_bytes_limit = 65507;
+
+/// Whether the kernel segments UDP sends (Linux 4.18 and later). Asked once per process, on
+/// the first UDP socket that sends a batch; an older kernel would ignore the request and
+/// send one large datagram, so it is never made there.
+inline bool udp_segmentation_supported(native_handle_type fd) noexcept {
+    static const bool supported = [fd] {
+        int value = 0;
+        ::socklen_t len = sizeof value;
+        return ::getsockopt(fd, SOL_UDP, UDP_SEGMENT, &value, &len) == 0;
+    }();
+    return supported;
+}
+
+/// How many leading datagrams one segmented send can carry: at least two, all of the first
+/// one's size except a shorter, non-empty last one, within `segmented_bytes_limit`. 0: none.
+template <class Buffer>
+inline std::size_t segmentable_run(const Buffer* datagrams, std::size_t count) noexcept {
+    const std::size_t size = datagrams[0].size;
+    if (count < 2 || size == 0 || 2 * size > segmented_bytes_limit) return 0;
+    std::size_t n = 1, total = size;
+    while (n < count && datagrams[n].size > 0 && datagrams[n].size <= size &&
+           total + datagrams[n].size <= segmented_bytes_limit) {
+        total += datagrams[n].size;
+        if (datagrams[n++].size < size) break; // a shorter datagram can only end a run
+    }
+    return n >= 2 ? n : 0;
+}
+
+/// How many leading datagrams to send one by one (with sendmmsg) so that the next call
+/// starts at a run that can be segmented: up to the first pair of equal, non-empty sizes.
+template <class Buffer>
+inline std::size_t unsegmentable_prefix(const Buffer* datagrams, std::size_t count) noexcept {
+    for (std::size_t i = 1; i + 1 < count; ++i)
+        if (datagrams[i].size > 0 && datagrams[i].size == datagrams[i + 1].size) return i;
+    return count;
+}
+
+/// Sends `count` datagrams as one buffer that the kernel cuts into datagrams of the first
+/// one's size: one trip through the network stack instead of one per datagram. All or none
+/// are sent. Returns `count`, or -1 with `ec` set.
+template <class Buffer>
+inline ssize_type send_segmented(native_handle_type fd, const Buffer* datagrams, std::size_t count,
+                                 const ::sockaddr* to, socklen_type to_len, std::error_code& ec) noexcept {
+    ::iovec iov[batch_limit];
+    for (std::size_t i = 0; i < count; ++i) {
+        iov[i].iov_base = const_cast<void*>(static_cast<const void*>(datagrams[i].data));
+        iov[i].iov_len = datagrams[i].size;
+    }
+    alignas(::cmsghdr) char control[CMSG_SPACE(sizeof(std::uint16_t))] = {};
+    ::msghdr msg{};
+    msg.msg_name = const_cast<::sockaddr*>(to);
+    msg.msg_namelen = to != nullptr ? to_len : 0;
+    msg.msg_iov = iov;
+    msg.msg_iovlen = count;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ::cmsghdr* header = CMSG_FIRSTHDR(&msg);
+    header->cmsg_level = SOL_UDP;
+    header->cmsg_type = UDP_SEGMENT;
+    header->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+    const auto segment = static_cast<std::uint16_t>(datagrams[0].size);
+    std::memcpy(CMSG_DATA(header), &segment, sizeof segment);
+    if (check(static_cast<ssize_type>(::sendmsg(fd, &msg, MSG_NOSIGNAL)), ec) < 0) return -1;
+    return static_cast<ssize_type>(count);
+}
+
+/// Errors with which a kernel refuses to segment a send that plain datagrams can still
+/// make: a segment larger than the route's MTU (EINVAL), a device or path that cannot
+/// segment (EIO, e.g. no checksum offload or IPsec), a protocol without it.
+inline bool segmentation_refused(const std::error_code& ec) noexcept {
+    return ec == std::errc::invalid_argument || ec == std::errc::io_error || ec == std::errc::no_protocol_option ||
+           ec == std::errc::operation_not_supported || ec == std::errc::message_size;
+}
+#endif
 
 /// Sends up to `batch_limit` datagrams (types with `data`/`size`), each to `to` (may be
 /// null on a connected socket). Returns how many were sent; -1 with `ec` set if none was.
+/// With `segment` (only for UDP sockets over IPv4 or IPv6), a run of equal-sized datagrams
+/// goes out as one segmented send where the kernel supports it.
 template <class Buffer>
 inline ssize_type send_batch(native_handle_type fd, const Buffer* datagrams, std::size_t count, const ::sockaddr* to,
-                             socklen_type to_len, std::error_code& ec) noexcept {
+                             socklen_type to_len, bool segment, std::error_code& ec) noexcept {
     if (count > batch_limit) count = batch_limit;
 #ifdef __linux__
+    if (segment && count >= 2 && udp_segmentation_supported(fd)) {
+        if (std::size_t run = segmentable_run(datagrams, count); run > 0) {
+            ssize_type sent = send_segmented(fd, datagrams, run, to, to_len, ec);
+            if (sent >= 0 || !segmentation_refused(ec)) return sent;
+            count = run; // refused: the same datagrams, one by one
+        } else {
+            count = unsegmentable_prefix(datagrams, count);
+        }
+    }
     ::mmsghdr msgs[batch_limit];
     ::iovec iov[batch_limit];
     for (std::size_t i = 0; i < count; ++i) {
@@ -29,6 +128,7 @@ inline ssize_type send_batch(native_handle_type fd, const Buffer* datagrams, std
     }
     return check(static_cast<ssize_type>(::sendmmsg(fd, msgs, static_cast<unsigned>(count), MSG_NOSIGNAL)), ec);
 #else
+    (void)segment;
     // One sendto per datagram (ops::sendto: MSG_NOSIGNAL where there is SIGPIPE).
     std::size_t sent = 0;
     std::error_code error;
