@@ -176,8 +176,9 @@ std::vector<Scenario> make_scenarios(bool quick, std::size_t bulk_bytes) {
                        "datagrams/s received",
                        1,
                        params,
-                       {{"raw", RawOneWay::run<false>},
-                        {"raw batch", RawOneWay::run<true>},
+                       {{"raw", RawOneWay::run<RawSend::loop>},
+                        {"raw mmsg", RawOneWay::run<RawSend::mmsg>},
+                        {"raw segmented", RawOneWay::run<RawSend::segmented>},
                         {"sockit", SockitOneWay::run<false>},
                         {"sockit batch", SockitOneWay::run<true>},
 #ifdef SOCKIT_BENCH_HAVE_ASIO
@@ -406,6 +407,9 @@ int run_all(int reps, bool quick, std::size_t bulk_bytes, const std::vector<std:
         if (by_variant.count("asio")) summary << sc.name << ": sockit/asio = " << fmt(paired("sockit", "asio")) << "\n";
         if (by_variant.count("sockit batch")) {
             summary << sc.name << ": sockit batch/sockit = " << fmt(paired("sockit batch", "sockit")) << "\n";
+            summary << sc.name << ": sockit batch/raw segmented = " << fmt(paired("sockit batch", "raw segmented"))
+                    << "\n";
+            summary << sc.name << ": raw mmsg/raw = " << fmt(paired("raw mmsg", "raw")) << "\n";
             summary << sc.name << ": sockit batch loss % = " << fmt(median(by_variant["sockit batch"].loss_pct), 2)
                     << "\n";
         }

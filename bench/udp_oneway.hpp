@@ -3,6 +3,8 @@
 // Loss is counted, not hidden. Batched variants use sendmmsg/recvmmsg.
 #pragma once
 
+#include <netinet/udp.h>
+
 #include "variants.hpp"
 
 namespace bench {
@@ -20,12 +22,18 @@ inline void account(Run& run, std::uint64_t received, Clock::time_point first, C
     run.lost = sent > received ? sent - received : 0;
 }
 
-struct RawOneWay {
-    static constexpr const char* name = "raw loop";
-    static constexpr bool batched = false;
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103 // Linux 4.18
+#endif
 
-    template <bool Batched>
+/// How the raw variants send: one sendto each, sendmmsg, or UDP_SEGMENT (one sendmsg that the
+/// kernel cuts into datagrams); the batched ones receive with recvmmsg.
+enum class RawSend { loop, mmsg, segmented };
+
+struct RawOneWay {
+    template <RawSend Send>
     static Run run(const Params& p) {
+        constexpr bool Batched = Send != RawSend::loop;
         std::uint16_t port;
         int rfd = Raw::listener(SOCK_DGRAM, &port);
         if (p.receive_buffer > 0) {
@@ -42,12 +50,15 @@ struct RawOneWay {
                     static thread_local char bufs[batch][2048];
                     mmsghdr msgs[batch];
                     iovec iov[batch];
+                    sockaddr_storage senders[batch]; // as recv_batch, which reports each sender
                     for (;;) {
                         for (unsigned i = 0; i < batch; ++i) {
                             iov[i] = {bufs[i], sizeof bufs[i]};
                             msgs[i] = mmsghdr{};
                             msgs[i].msg_hdr.msg_iov = &iov[i];
                             msgs[i].msg_hdr.msg_iovlen = 1;
+                            msgs[i].msg_hdr.msg_name = &senders[i];
+                            msgs[i].msg_hdr.msg_namelen = sizeof senders[i];
                         }
                         int n = ::recvmmsg(rfd, msgs, batch, MSG_WAITFORONE, nullptr);
                         if (n <= 0) continue;
@@ -79,7 +90,20 @@ struct RawOneWay {
                 int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
                 sockaddr_in to = Raw::loopback(port);
                 std::vector<char> payload(p.message, 'o');
-                if constexpr (Batched) {
+                if constexpr (Send == RawSend::segmented) {
+                    constexpr std::size_t batch = 64;
+                    std::vector<char> run(batch * payload.size(), 'o');
+                    int segment = static_cast<int>(payload.size()); // as a socket option: every send is cut
+                    ::setsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, sizeof segment);
+                    for (std::size_t sent = 0; sent < p.datagrams;) {
+                        std::size_t n = std::min<std::size_t>(batch, p.datagrams - sent);
+                        if (::sendto(fd, run.data(), n * payload.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                                     sizeof to) > 0)
+                            sent += n;
+                    }
+                    segment = 0;
+                    ::setsockopt(fd, SOL_UDP, UDP_SEGMENT, &segment, sizeof segment);
+                } else if constexpr (Batched) {
                     constexpr unsigned batch = 64;
                     mmsghdr msgs[batch];
                     iovec iov{payload.data(), payload.size()};
