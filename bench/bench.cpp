@@ -207,8 +207,9 @@ std::vector<Scenario> make_scenarios(bool quick, std::size_t bulk_bytes) {
 }
 
 // Allocations per call of sockit's I/O operations on caller-owned buffers.
+// Writes a table row and a summary line ("allocations: send per op = 0") per operation.
 // Returns false if any operation allocated.
-bool count_allocations(std::ostream& report) {
+bool count_allocations(std::ostream& report, std::ostream& lines) {
     sockit::TcpServer server("127.0.0.1", 0);
     sockit::TcpClient client("127.0.0.1", server.port());
     auto accepted = server.accept();
@@ -223,7 +224,7 @@ bool count_allocations(std::ostream& report) {
         std::uint64_t before = g_allocations.load();
         for (int i = 0; i < n; ++i) op();
         double per_op = static_cast<double>(g_allocations.load() - before) / n;
-        std::cout << "allocations: " << what << " per op = " << per_op << "\n";
+        lines << "allocations: " << what << " per op = " << per_op << "\n";
         none = none && per_op == 0;
         report << "| `" << what << "` | " << per_op << " |\n";
     };
@@ -417,7 +418,7 @@ int run_all(int reps, bool quick, std::size_t bulk_bytes, const std::vector<std:
             summary << sc.name << ": sockit/python = " << fmt(paired("sockit", "python")) << "\n";
     }
     std::ostringstream allocs;
-    count_allocations(allocs);
+    count_allocations(allocs, summary);
     std::cout << summary.str();
     if (!report_path.empty()) {
         std::ofstream out(report_path);
@@ -472,7 +473,7 @@ int main(int argc, char** argv) {
             return bench::loop_mode(scenario, variant, static_cast<std::size_t>(std::atol(next().c_str())));
         } else if (a == "--allocations") {
             std::ostringstream ignored;
-            return bench::count_allocations(ignored) ? 0 : 1;
+            return bench::count_allocations(ignored, std::cout) ? 0 : 1;
         } else {
             std::cerr << "unknown argument: " << a << " (see --help)\n";
             return 2;

@@ -89,7 +89,11 @@ else
     bench/chat_rooms.sh "$build" 5 1000 20 | tee -a "$summary"
 fi
 
-# The report: machine, command, chart, tables, summary lines.
+echo "== targets" >&2
+bench/check.sh "$summary" >"$tmp/targets.txt" || true
+cat "$tmp/targets.txt"
+
+# The report: machine, command, chart, targets, tables, summary lines.
 {
     echo "# Benchmarks"
     echo
@@ -103,6 +107,14 @@ fi
     echo "(A B C A B C ...), and ratios are medians of the ratios within each repetition."
     echo
     echo "![Median rate relative to raw BSD calls](benchmarks.svg)"
+    echo
+    echo "## Targets"
+    echo
+    echo "sockit's performance targets, checked by \`bench/check.sh\` against this run's summary lines:"
+    echo
+    echo '```'
+    cat "$tmp/targets.txt"
+    echo '```'
     echo
     echo "## Noise-free figures"
     echo

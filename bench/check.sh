@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Checks sockit's performance targets against the summary lines of a benchmark run.
+#
+#   bench/check.sh SUMMARY     SUMMARY: the lines bench/run.sh collected (or docs/benchmarks.md)
+#
+# Prints one line per target, "met" or "MISSED", then "targets: N met, M missed"; exits 1 if
+# any was missed or its figure is absent. Wall-clock ratios allow for the noise of a shared
+# 2-core machine: 3 % for latency, 10 % for bulk transfers.
+set -euo pipefail
+summary=${1:?usage: bench/check.sh SUMMARY}
+[ -r "$summary" ] || { echo "check.sh: cannot read $summary" >&2; exit 2; }
+
+met=0 missed=0
+target() { # description ok(0/1) figure
+    if [ "$2" = 1 ]; then
+        met=$((met + 1)); printf 'met     %s: %s\n' "$1" "$3"
+    else
+        missed=$((missed + 1)); printf 'MISSED  %s: %s\n' "$1" "$3"
+    fi
+}
+# The value after "= " on the first line that starts with $1 (empty if there is none).
+value() { awk -v key="$1" 'index($0, key) == 1 { sub(/.*= /, ""); print $1; exit }' "$summary"; }
+at_least() { # key minimum description
+    local v; v=$(value "$1")
+    if [ -z "$v" ]; then target "$3" 0 "no figure ($1)"; return; fi
+    target "$3" "$(awk -v v="$v" -v m="$2" 'BEGIN { print (v >= m) ? 1 : 0 }')" "$v (at least $2)"
+}
+
+# Latency and bulk against raw system calls.
+at_least "tcp_pingpong: sockit/raw" 0.97 "ping-pong within 3 % of raw"
+at_least "tcp_pingpong: sockit+timeout/raw" 0.97 "ping-pong with a timeout within 3 % of raw"
+at_least "tcp_bulk_64k: sockit/raw" 0.90 "bulk (64 KiB writes) within 10 % of raw"
+at_least "tcp_bulk_1m: sockit/raw" 0.90 "bulk (1 MiB writes) within 10 % of raw"
+
+# User-space instructions per round trip and side, beyond raw.
+for v in sockit sockit+timeout; do
+    line=$(grep -m1 "^instructions tcp_pingpong: $v - raw = " "$summary" || true)
+    if [ -z "$line" ]; then
+        target "$v: at most raw + 100 instructions per round trip and side" 0 "no figure"
+        continue
+    fi
+    client=$(sed -E 's/.*client (-?[0-9]+).*/\1/' <<<"$line")
+    server=$(sed -E 's/.*server (-?[0-9]+).*/\1/' <<<"$line")
+    ok=$([ "$client" -le 100 ] && [ "$server" -le 100 ] && echo 1 || echo 0)
+    target "$v: at most raw + 100 instructions per round trip and side" "$ok" "client +$client, server +$server"
+done
+
+# System calls: exactly raw's, in every scenario counted.
+for scenario in $(awk '/^syscalls [a-z_0-9]+ raw:/ { print $2 }' "$summary"); do
+    raw=$(awk -v s="$scenario" '$1 == "syscalls" && $2 == s && $3 == "raw:" { print $4; exit }' "$summary")
+    for v in sockit sockit+timeout; do
+        got=$(awk -v s="$scenario" -v v="$v:" '$1 == "syscalls" && $2 == s && $3 == v { print $4; exit }' "$summary")
+        [ -z "$got" ] && continue
+        target "$scenario: $v makes raw's system calls" "$([ "$got" = "$raw" ] && echo 1 || echo 0)" \
+            "$got per operation (raw $raw)"
+    done
+done
+
+# Heap allocations per operation: none.
+allocations=$(grep -c '^allocations: .* per op = ' "$summary" || true)
+nonzero=$(grep '^allocations: .* per op = ' "$summary" | grep -vc ' = 0$' || true)
+if [ "$allocations" = 0 ]; then
+    target "no heap allocation per operation" 0 "no figure"
+else
+    target "no heap allocation per operation" "$([ "$nonzero" = 0 ] && echo 1 || echo 0)" \
+        "$((allocations - nonzero)) of $allocations operations allocate nothing"
+fi
+
+# At least as fast as Asio's synchronous API in every scenario (within the noise).
+for key in $(awk -F': ' '/^[a-z_0-9]+: sockit\/asio = / { print $1 }' "$summary"); do
+    case $key in tcp_bulk*) min=0.90 ;; *) min=0.97 ;; esac
+    at_least "$key: sockit/asio" "$min" "$key: at least as fast as Asio"
+done
+
+# Batched UDP: the batch path against sockit's own loop, with nothing lost.
+at_least "udp_oneway_64m: sockit batch/sockit" 1.25 "batched UDP at least 1.25x the plain loop"
+loss=$(value "udp_oneway_64m: sockit batch loss %")
+target "batched UDP loses nothing with a 64 MiB receive buffer" \
+    "$([ -n "$loss" ] && awk -v l="$loss" 'BEGIN { print (l == 0) ? 1 : 0 }' || echo 0)" "${loss:-no figure} % lost"
+
+echo "targets: $met met, $missed missed"
+[ "$missed" = 0 ]
