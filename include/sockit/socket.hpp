@@ -300,7 +300,7 @@ public:
 
     /// Sends some of `data`; returns how many bytes went out (possibly fewer than `size`).
     std::size_t send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-        auto n = io([&](std::error_code& e) { return detail::ops::send(fd_, data, size, 0, e); }, ec);
+        auto n = io([fd = fd_, data, size](std::error_code& e) { return detail::ops::send(fd, data, size, 0, e); }, ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
     /// Sends some of `data`; returns how many bytes went out. @throws BrokenPipe, ConnectionReset, TimeoutError, Error.
@@ -322,8 +322,9 @@ public:
         detail::Deadline deadline;
         std::size_t sent = 0;
         do {
-            auto n = io([&](std::error_code& e) { return detail::ops::send(fd_, p + sent, size - sent, 0, e); }, ec,
-                        deadline);
+            auto n = io([fd = fd_, at = p + sent,
+                         left = size - sent](std::error_code& e) { return detail::ops::send(fd, at, left, 0, e); },
+                        ec, deadline);
             if (ec) break;
             sent += static_cast<std::size_t>(n);
         } while (sent < size);
@@ -413,7 +414,7 @@ public:
     /// Receives up to `size` bytes; returns how many arrived. 0 means the peer closed
     /// the connection (for a stream socket), never an error.
     std::size_t recv(void* data, std::size_t size, std::error_code& ec) noexcept {
-        auto n = io([&](std::error_code& e) { return detail::ops::recv(fd_, data, size, 0, e); }, ec);
+        auto n = io([fd = fd_, data, size](std::error_code& e) { return detail::ops::recv(fd, data, size, 0, e); }, ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
     /// Receives up to `size` bytes; 0 means the peer closed. @throws ConnectionReset, TimeoutError, Error.
@@ -441,8 +442,9 @@ public:
         std::size_t got = 0;
         ec.clear();
         while (got < size) {
-            auto n = io([&](std::error_code& e) { return detail::ops::recv(fd_, p + got, size - got, 0, e); }, ec,
-                        deadline);
+            auto n = io([fd = fd_, at = p + got,
+                         left = size - got](std::error_code& e) { return detail::ops::recv(fd, at, left, 0, e); },
+                        ec, deadline);
             if (ec) break;
             if (n == 0) {
                 ec = make_error_code(Errc::end_of_stream);
@@ -734,7 +736,8 @@ protected:
     /// EINTR. With a timeout, the kernel waits (SO_RCVTIMEO/SO_SNDTIMEO) and would-block
     /// means it expired. After an interruption, or when `deadline` was started by an earlier
     /// call of the same operation (send_all), the kernel timeout is set to what is left of
-    /// the deadline for the retry, and restored afterwards.
+    /// the deadline for the retry, and restored afterwards. The hot calls' attempts capture
+    /// by value, so that a caller's loop variables can stay in registers.
     template <class Attempt>
     auto io(Attempt&& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept -> decltype(attempt(ec)) {
         if (timeout_ns_ > 0) return io_with_timeout(attempt, ec, deadline);
@@ -799,18 +802,30 @@ private:
         timeout_ns_ = ns;
     }
 
-    /// The timeout case of `io`, out of line so that blocking and non-blocking calls stay small.
+    /// The timeout case of `io`. The common case, a first attempt that succeeds, starts the
+    /// deadline and makes the call; everything else is in `io_after_timeout_error`.
     template <class Attempt>
     auto io_with_timeout(Attempt& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept
         -> decltype(attempt(ec)) {
-        bool shortened = false;
-        if (deadline.started) {
-            if (!shorten_timeout(deadline, ec)) return decltype(attempt(ec))(-1);
-            shortened = true;
-        } else {
+        if (!deadline.started) {
             deadline.start(timeout_ns_);
+            auto result = attempt(ec);
+            if (!ec) return result;
+            return io_after_timeout_error(attempt, ec, deadline, result, false);
         }
+        // A later attempt within one deadline (send_all, recv_exactly): the kernel timeout
+        // is first cut to what is left.
+        if (!shorten_timeout(deadline, ec)) return decltype(attempt(ec))(-1);
         auto result = attempt(ec);
+        return io_after_timeout_error(attempt, ec, deadline, result, true);
+    }
+
+    /// The rest of `io_with_timeout`: retries after EINTR with what is left of the deadline,
+    /// turns a kernel timeout (EAGAIN) into `Errc::timed_out`, and restores the kernel timeout
+    /// if it was cut.
+    template <class Attempt, class Result>
+    SOCKIT_COLD Result io_after_timeout_error(Attempt& attempt, std::error_code& ec, const detail::Deadline& deadline,
+                                              Result result, bool shortened) noexcept {
         while (ec && detail::is_interrupted(ec)) {
             if (!shorten_timeout(deadline, ec)) break;
             shortened = true;

@@ -438,7 +438,7 @@ inline void set_io_timeouts(native_handle_type fd, std::int64_t ns, std::error_c
 /// A cheap monotonic clock in nanoseconds (CLOCK_MONOTONIC_COARSE where available: a few
 /// instructions, resolution of a scheduler tick), used to keep a call's deadline.
 inline std::int64_t coarse_now_ns() noexcept {
-    ::timespec ts{};
+    ::timespec ts; // filled by clock_gettime, which cannot fail for a monotonic clock
 #ifdef CLOCK_MONOTONIC_COARSE
     ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 #else
