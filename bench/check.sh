@@ -46,6 +46,18 @@ for v in sockit sockit+timeout; do
     target "$v: at most raw + 100 instructions per round trip and side" "$ok" "client +$client, server +$server"
 done
 
+# For comparison (not a target): Asio's synchronous API beyond raw, from the per-variant totals.
+instructions() { # variant side -> count
+    awk -v v="$1:" -v side="$2" '$1 == "instructions" && $2 == "tcp_pingpong" && $3 == v {
+        for (i = 4; i < NF; ++i) if ($i == side) { gsub(/,/, "", $(i + 2)); print $(i + 2); exit } }' "$summary"
+}
+asio_client=$(instructions asio client) raw_client=$(instructions raw client)
+asio_server=$(instructions asio server) raw_server=$(instructions raw server)
+if [ -n "$asio_client" ] && [ -n "$raw_client" ] && [ -n "$asio_server" ] && [ -n "$raw_server" ]; then
+    printf 'info    asio: raw + %d instructions per round trip (client), raw + %d (server)\n' \
+        $((asio_client - raw_client)) $((asio_server - raw_server))
+fi
+
 # System calls: exactly raw's, in every scenario counted.
 for scenario in $(awk '/^syscalls [a-z_0-9]+ raw:/ { print $2 }' "$summary"); do
     raw=$(awk -v s="$scenario" '$1 == "syscalls" && $2 == s && $3 == "raw:" { print $4; exit }' "$summary")

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# bench/check.sh on a recorded run's summary lines (bench/testdata/summary.txt): every target
+# met; then the same lines with one figure worsened or removed at a time: that target missed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$here/check.sh" "$here/testdata/summary.txt" >"$tmp/out" || fail "a run that meets every target was reported missed: $(grep MISSED "$tmp/out")"
+grep -q '^targets: 20 met, 0 missed$' "$tmp/out" || fail "expected 20 targets met: $(tail -1 "$tmp/out")"
+
+expect_missed() { # description sed-expression pattern-of-the-missed-line
+    sed -E "$2" "$here/testdata/summary.txt" >"$tmp/changed"
+    if "$here/check.sh" "$tmp/changed" >"$tmp/out"; then fail "$1: check.sh passed"; fi
+    grep -qF "MISSED  $3" "$tmp/out" || fail "$1: no MISSED line matching '$3'"
+    [ "$(grep -c '^MISSED' "$tmp/out")" = 1 ] || fail "$1: more than one target missed"
+}
+expect_missed "slow ping-pong" 's/^(tcp_pingpong: sockit\/raw = ).*/\10.950/' 'ping-pong within 3 %'
+expect_missed "slow bulk" 's/^(tcp_bulk_1m: sockit\/raw = ).*/\10.850/' 'bulk (1 MiB writes)'
+expect_missed "costly calls" 's/^(instructions tcp_pingpong: sockit - raw = client ).*/\1101, server 38/' 'sockit: at most'
+expect_missed "an extra system call" 's/^(syscalls tcp_pingpong sockit: ).*/\15.00 per round trip/' 'tcp_pingpong: sockit makes'
+expect_missed "an allocation" 's/^(allocations: recv per op = ).*/\10.001/' 'no heap allocation'
+expect_missed "slower than Asio" 's/^(connect: sockit\/asio = ).*/\10.900/' 'connect: at least as fast as Asio'
+expect_missed "slow batches" 's/^(udp_oneway_64m: sockit batch\/sockit = ).*/\11.100/' 'batched UDP at least'
+expect_missed "lossy batches" 's/^(udp_oneway_64m: sockit batch loss % = ).*/\10.50/' 'batched UDP loses nothing'
+expect_missed "a figure absent" '/^tcp_pingpong: sockit\+timeout\/raw/d' 'ping-pong with a timeout'
+echo "check.sh: every target found met, each worsened figure found missed"
