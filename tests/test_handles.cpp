@@ -3,6 +3,9 @@
 // (the snippets of docs/handles.md, compiled and run).
 #include "support.hpp"
 
+#include <type_traits>
+#include <utility>
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +15,31 @@
 #endif
 
 using namespace std::chrono_literals;
+
+// Each socket class shows only the operations of its kind: its Socket is not reachable by a
+// conversion, only through `socket()`, and a listening socket has no send or peer.
+template <class T, class = void>
+struct HasSend : std::false_type {};
+template <class T>
+struct HasSend<T, std::void_t<decltype(std::declval<T&>().send("", 0))>> : std::true_type {};
+template <class T, class = void>
+struct HasPeerAddress : std::false_type {};
+template <class T>
+struct HasPeerAddress<T, std::void_t<decltype(std::declval<T&>().peer_address())>> : std::true_type {};
+
+static_assert(!std::is_convertible<sockit::TcpStream*, sockit::Socket*>::value, "TcpStream hides its Socket");
+static_assert(!std::is_convertible<sockit::TcpServer*, sockit::Socket*>::value, "TcpServer hides its Socket");
+static_assert(!std::is_convertible<sockit::UdpSocket*, sockit::Socket*>::value, "UdpSocket hides its Socket");
+static_assert(!std::is_convertible<sockit::UnixStream*, sockit::Socket*>::value, "UnixStream hides its Socket");
+static_assert(!std::is_convertible<sockit::UnixServer*, sockit::Socket*>::value, "UnixServer hides its Socket");
+static_assert(!std::is_convertible<sockit::UnixDatagram*, sockit::Socket*>::value, "UnixDatagram hides its Socket");
+static_assert(HasSend<sockit::TcpStream>::value && HasSend<sockit::UdpSocket>::value, "streams and datagrams send");
+static_assert(HasSend<sockit::UnixStream>::value && HasSend<sockit::UnixDatagram>::value, "Unix sockets send");
+static_assert(!HasSend<sockit::TcpServer>::value && !HasSend<sockit::UnixServer>::value, "servers do not send");
+static_assert(!HasPeerAddress<sockit::TcpServer>::value && !HasPeerAddress<sockit::UnixServer>::value,
+              "servers have no peer");
+static_assert(HasPeerAddress<sockit::TcpStream>::value && HasPeerAddress<sockit::UnixStream>::value,
+              "streams have a peer");
 
 namespace {
 // A C API that knows only descriptors.
@@ -89,3 +117,22 @@ TEST_CASE("A socket goes to Asio and comes back", "[handles][asio]") {
     CHECK(std::string(buf, 4) == "back");
 }
 #endif
+
+TEST_CASE("any socket class can be handed on as SocketOperations for its options and timeout", "[handles]") {
+    sockit_test::FdLeakCheck fds;
+    auto tune = [](sockit::SocketOperations& s) {
+        s.set_timeout(1500ms);
+        s.set_option(sockit::ReceiveBufferSize(64 * 1024));
+    };
+    auto pair = sockit_test::tcp_pair();
+    sockit::TcpServer server("127.0.0.1", 0);
+    sockit::UdpSocket udp("127.0.0.1", 0);
+    auto unix_pair = sockit::datagram_pair();
+    std::vector<sockit::SocketOperations*> all = {&pair.first, &pair.second, &server, &udp, &unix_pair.first};
+    for (auto* s : all) {
+        tune(*s);
+        CHECK(s->timeout() == std::chrono::milliseconds(1500));
+        CHECK(s->get_option<sockit::ReceiveBufferSize>().value() >= 64 * 1024);
+        CHECK(s->is_open());
+    }
+}

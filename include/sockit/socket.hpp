@@ -872,4 +872,45 @@ private:
     }
 };
 
+/**
+ * What every socket class (`TcpStream`, `TcpServer`, `UdpSocket`, the Unix-domain classes)
+ * offers: the handle, options, blocking mode, timeout and shutdown. It holds the `Socket`
+ * as a protected base; each class adds the operations that fit its kind of socket. A
+ * function that only sets options or timeouts can take any socket as a `SocketOperations&`.
+ *
+ * @code
+ * void tune(sockit::SocketOperations& s) { s.set_timeout(std::chrono::seconds(5)); }
+ * @endcode
+ */
+class SocketOperations : protected Socket {
+public:
+    using Socket::native_handle_type;
+    using Socket::is_open;
+    using Socket::operator bool;
+    using Socket::native_handle;
+    using Socket::fileno;
+    using Socket::release;
+    using Socket::set_option;
+    using Socket::get_option;
+    using Socket::set_blocking;
+    using Socket::blocking;
+    using Socket::set_timeout;
+    using Socket::timeout;
+    using Socket::shutdown;
+
+protected:
+    /// Owns no socket.
+    SocketOperations() noexcept = default;
+    /// Owns `socket`.
+    explicit SocketOperations(Socket&& socket) noexcept : Socket(std::move(socket)) {}
+    /// Owns a new socket of `family` and `type`. @throws Error.
+    SocketOperations(Family family, SocketType type) : Socket(family, type) {}
+    /// Closes the socket; protected, as a socket class is never deleted through this base.
+    ~SocketOperations() = default;
+    /// Takes over `other`'s socket.
+    SocketOperations(SocketOperations&& other) noexcept = default;
+    /// Closes this socket and takes over `other`'s.
+    SocketOperations& operator=(SocketOperations&& other) noexcept = default;
+};
+
 } // namespace sockit

@@ -30,19 +30,13 @@ inline std::string resolve_context(std::string_view host, int port, const std::e
  * message. Writing to a peer that has gone throws `BrokenPipe` or
  * `ConnectionReset`, never raises SIGPIPE.
  */
-class TcpStream : private Socket {
+class TcpStream : public SocketOperations {
 public:
     /// A stream that owns no socket.
     TcpStream() noexcept = default;
     /// Adopts a connected stream socket.
-    explicit TcpStream(Socket&& socket) noexcept : Socket(std::move(socket)) {}
+    explicit TcpStream(Socket&& socket) noexcept : SocketOperations(std::move(socket)) {}
 
-    using Socket::native_handle_type;
-    using Socket::is_open;
-    using Socket::operator bool;
-    using Socket::native_handle;
-    using Socket::fileno;
-    using Socket::release;
     using Socket::close;
     using Socket::send;
     using Socket::send_all;
@@ -51,13 +45,6 @@ public:
     using Socket::recv_until;
     using Socket::peer_address;
     using Socket::local_address;
-    using Socket::set_option;
-    using Socket::get_option;
-    using Socket::set_blocking;
-    using Socket::blocking;
-    using Socket::set_timeout;
-    using Socket::timeout;
-    using Socket::shutdown;
     using Socket::pending_error;
 
     /// Turns Nagle's algorithm off (true) or on (TCP_NODELAY).
@@ -209,7 +196,7 @@ struct ServerOptions {
  * auto [conn, peer] = server.accept();
  * @endcode
  */
-class TcpServer : private Socket {
+class TcpServer : public SocketOperations {
 public:
     /// A server object that owns no socket.
     TcpServer() noexcept = default;
@@ -237,21 +224,8 @@ public:
     /// Listens on `address`. @throws AddressInUse or Error.
     explicit TcpServer(const Address& address, ServerOptions options = {}) { listen_on(address, options); }
 
-    using Socket::native_handle_type;
-    using Socket::is_open;
-    using Socket::operator bool;
-    using Socket::native_handle;
-    using Socket::fileno;
-    using Socket::release;
     using Socket::close;
     using Socket::local_address;
-    using Socket::set_option;
-    using Socket::get_option;
-    using Socket::set_blocking;
-    using Socket::blocking;
-    using Socket::set_timeout;
-    using Socket::timeout;
-    using Socket::shutdown;
 
     /// Accepts one connection: the stream and the peer's address. Honours the timeout.
     std::pair<TcpStream, Address> accept(std::error_code& ec) noexcept {

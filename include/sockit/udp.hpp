@@ -38,28 +38,22 @@ struct DatagramSlot {
  * server.send_to(std::string_view(buf, n), from);
  * @endcode
  */
-class UdpSocket : private Socket {
+class UdpSocket : public SocketOperations {
 public:
     /// An unbound UDP socket of `family`. @throws Error.
-    explicit UdpSocket(Family family = Family::v4) : Socket(family, SocketType::datagram) {}
+    explicit UdpSocket(Family family = Family::v4) : SocketOperations(family, SocketType::datagram) {}
 
     /// A UDP socket bound to `host` and `port` (0: the system picks). @throws AddressError, AddressInUse, Error.
     UdpSocket(std::string_view host, int port) : UdpSocket(Address(host, port)) {}
 
     /// A UDP socket bound to `address`. @throws AddressInUse or Error.
-    explicit UdpSocket(const Address& address) : Socket(address.family(), SocketType::datagram) {
+    explicit UdpSocket(const Address& address) : SocketOperations(address.family(), SocketType::datagram) {
         Socket::bind(address);
     }
 
     /// Adopts an open UDP socket (`send_batch` relies on it being UDP).
-    explicit UdpSocket(Socket&& socket) noexcept : Socket(std::move(socket)) {}
+    explicit UdpSocket(Socket&& socket) noexcept : SocketOperations(std::move(socket)) {}
 
-    using Socket::native_handle_type;
-    using Socket::is_open;
-    using Socket::operator bool;
-    using Socket::native_handle;
-    using Socket::fileno;
-    using Socket::release;
     using Socket::close;
     using Socket::bind;
     using Socket::connect;
@@ -68,13 +62,6 @@ public:
     using Socket::recv_from;
     using Socket::peer_address;
     using Socket::local_address;
-    using Socket::set_option;
-    using Socket::get_option;
-    using Socket::set_blocking;
-    using Socket::blocking;
-    using Socket::set_timeout;
-    using Socket::timeout;
-    using Socket::shutdown;
 
     /// Receives one datagram from the connected peer; truncation sets `Errc::datagram_truncated`.
     std::size_t recv(void* data, std::size_t size, std::error_code& ec) noexcept {

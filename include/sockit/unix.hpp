@@ -217,20 +217,19 @@ struct UnixBindOptions {
     bool unlink_on_close = true; ///< remove the socket file on close, if it is still the one bound
 };
 
-namespace detail {
-
-/// What Unix-domain streams, servers and datagram sockets share: naming, the socket file,
-/// and descriptor passing.
-class UnixSocketBase : protected Socket {
-public:
+/// The base of `UnixStream`, `UnixServer` and `UnixDatagram`: what they share (naming, the
+/// socket file, descriptor passing) for each to make public as fits it, beside the
+/// operations of every socket (`SocketOperations`).
+class UnixSocketBase : public SocketOperations {
+protected:
     /// The local address (getsockname).
-    UnixAddress local_address(std::error_code& ec) const noexcept { return name(ops::getsockname, ec); }
+    UnixAddress local_address(std::error_code& ec) const noexcept { return name(detail::ops::getsockname, ec); }
     /// The local address. @throws Error.
-    UnixAddress local_address() const { return name(ops::getsockname, "getsockname"); }
+    UnixAddress local_address() const { return name(detail::ops::getsockname, "getsockname"); }
     /// The connected peer's address (getpeername).
-    UnixAddress peer_address(std::error_code& ec) const noexcept { return name(ops::getpeername, ec); }
+    UnixAddress peer_address(std::error_code& ec) const noexcept { return name(detail::ops::getpeername, ec); }
     /// The connected peer's address. @throws Error (ENOTCONN if not connected).
-    UnixAddress peer_address() const { return name(ops::getpeername, "getpeername"); }
+    UnixAddress peer_address() const { return name(detail::ops::getpeername, "getpeername"); }
 
     /// Closes the socket, and removes its socket file if it bound one with `unlink_on_close`.
     void close(std::error_code& ec) noexcept {
@@ -241,30 +240,34 @@ public:
     void close() {
         std::error_code ec;
         close(ec);
-        if (ec) throw_error(ec, "close");
+        if (ec) detail::throw_error(ec, "close");
     }
 
-protected:
+    /// Owns no socket.
     UnixSocketBase() noexcept = default;
-    explicit UnixSocketBase(Socket&& s) noexcept : Socket(std::move(s)) {}
+    /// Owns `s`.
+    explicit UnixSocketBase(Socket&& s) noexcept : SocketOperations(std::move(s)) {}
+    /// Takes over `o`'s socket and the socket file it will remove.
     UnixSocketBase(UnixSocketBase&& o) noexcept
-        : Socket(std::move(static_cast<Socket&>(o))), owned_path_(std::move(o.owned_path_)),
-          owned_id_(std::exchange(o.owned_id_, ops::FileId{})) {}
+        : SocketOperations(std::move(static_cast<SocketOperations&>(o))), owned_path_(std::move(o.owned_path_)),
+          owned_id_(std::exchange(o.owned_id_, detail::ops::FileId{})) {}
+    /// Closes this socket (removing its socket file) and takes over `o`'s.
     UnixSocketBase& operator=(UnixSocketBase&& o) noexcept {
         if (this != &o) {
             std::error_code ignored;
             close(ignored);
             static_cast<Socket&>(*this) = std::move(static_cast<Socket&>(o));
             owned_path_ = std::move(o.owned_path_);
-            owned_id_ = std::exchange(o.owned_id_, ops::FileId{});
+            owned_id_ = std::exchange(o.owned_id_, detail::ops::FileId{});
         }
         return *this;
     }
+    /// Closes the socket and removes its socket file (see `close`).
     ~UnixSocketBase() { remove_owned_file(); }
 
     /// Opens a close-on-exec Unix-domain socket of `type` in place of this one.
     void open(int type, std::error_code& ec) noexcept {
-        native_handle_type fd = ops::socket(af_unix, type, 0, ec);
+        native_handle_type fd = detail::ops::socket(detail::af_unix, type, 0, ec);
         if (!ec) static_cast<Socket&>(*this) = Socket::from_fd(fd);
     }
 
@@ -274,13 +277,13 @@ protected:
      * retried; a live socket there is `address_in_use`, and so is any other kind of file.
      */
     void bind_name(const UnixAddress& address, int type, const UnixBindOptions& options, std::error_code& ec) noexcept {
-        ops::bind(native_handle(), address.native(), address.native_size(), ec);
+        detail::ops::bind(native_handle(), address.native(), address.native_size(), ec);
         if (ec == std::errc::address_in_use && address.is_path() && options.replace_stale) {
             std::string path = address.path();
             if (is_stale(address, path.c_str(), type)) {
                 std::error_code ignored;
-                ops::unlink(path.c_str(), ignored);
-                ops::bind(native_handle(), address.native(), address.native_size(), ec);
+                detail::ops::unlink(path.c_str(), ignored);
+                detail::ops::bind(native_handle(), address.native(), address.native_size(), ec);
             }
         }
         if (!ec && address.is_path() && options.unlink_on_close) {
@@ -289,7 +292,7 @@ protected:
             } catch (...) {
                 return; // out of memory: the file is not removed on close, nothing else changes
             }
-            owned_id_ = ops::socket_file(owned_path_.c_str(), nullptr);
+            owned_id_ = detail::ops::socket_file(owned_path_.c_str(), nullptr);
         }
     }
 
@@ -301,14 +304,14 @@ protected:
     /// Sends `size` bytes with descriptors attached, to `to` if given.
     std::size_t send_fds_to(const void* data, std::size_t size, const native_handle_type* fds, std::size_t count,
                             const UnixAddress* to, std::error_code& ec) noexcept {
-        if (count > ops::max_fds_per_message) {
+        if (count > detail::ops::max_fds_per_message) {
             ec = make_error_code(Errc::invalid_argument);
             return 0;
         }
         auto n = io(
             [&](std::error_code& e) {
-                return ops::send_fds(native_handle(), data, size, fds, count, to ? to->native() : nullptr,
-                                     to ? to->native_size() : 0, e);
+                return detail::ops::send_fds(native_handle(), data, size, fds, count, to ? to->native() : nullptr,
+                                             to ? to->native_size() : 0, e);
             },
             ec);
         return ec ? 0 : static_cast<std::size_t>(n);
@@ -317,13 +320,14 @@ protected:
     /// Receives data and up to `max_fds` descriptors; on any error no descriptor is kept open.
     ReceivedFds recv_fds_from(void* data, std::size_t size, std::size_t max_fds, std::error_code& ec) {
         ReceivedFds out;
-        if (max_fds > ops::max_fds_per_message) max_fds = ops::max_fds_per_message;
-        native_handle_type fds[ops::max_fds_per_message];
-        ops::ReceivedControl control;
-        socklen_type len = UnixAddress::native_capacity();
+        if (max_fds > detail::ops::max_fds_per_message) max_fds = detail::ops::max_fds_per_message;
+        native_handle_type fds[detail::ops::max_fds_per_message];
+        detail::ops::ReceivedControl control;
+        detail::socklen_type len = UnixAddress::native_capacity();
         auto n = io(
             [&](std::error_code& e) {
-                return ops::recv_fds(native_handle(), data, size, fds, max_fds, out.sender.native(), &len, control, e);
+                return detail::ops::recv_fds(native_handle(), data, size, fds, max_fds, out.sender.native(), &len,
+                                             control, e);
             },
             ec);
         if (ec) return out;
@@ -349,12 +353,12 @@ protected:
 
 private:
     std::string owned_path_;
-    ops::FileId owned_id_;
+    detail::ops::FileId owned_id_;
 
-    using NameCall = void (*)(native_handle_type, ::sockaddr*, socklen_type*, std::error_code&) noexcept;
+    using NameCall = void (*)(native_handle_type, ::sockaddr*, detail::socklen_type*, std::error_code&) noexcept;
     UnixAddress name(NameCall call, std::error_code& ec) const noexcept {
         UnixAddress a;
-        socklen_type len = UnixAddress::native_capacity();
+        detail::socklen_type len = UnixAddress::native_capacity();
         call(native_handle(), a.native(), &len, ec);
         if (!ec) a.set_native_size(len);
         return a;
@@ -362,35 +366,37 @@ private:
     UnixAddress name(NameCall call, const char* label) const {
         std::error_code ec;
         UnixAddress a = name(call, ec);
-        if (ec) throw_error(ec, label);
+        if (ec) detail::throw_error(ec, label);
         return a;
     }
 
     /// True if `path` is a socket file and a connect to it is refused.
     static bool is_stale(const UnixAddress& address, const char* path, int type) noexcept {
         bool is_socket = false;
-        ops::socket_file(path, &is_socket);
+        detail::ops::socket_file(path, &is_socket);
         if (!is_socket) return false;
         std::error_code ec;
-        native_handle_type fd = ops::socket(af_unix, type, 0, ec);
+        native_handle_type fd = detail::ops::socket(detail::af_unix, type, 0, ec);
         if (ec) return false;
         Socket probe = Socket::from_fd(fd);
         probe.set_blocking(false, ec); // a live server with a full backlog answers EAGAIN, never blocks us
         if (ec) return false;
-        ops::connect(probe.native_handle(), address.native(), address.native_size(), ec);
+        detail::ops::connect(probe.native_handle(), address.native(), address.native_size(), ec);
         return ec == std::errc::connection_refused;
     }
 
     /// Removes the bound socket file if it is still the one this socket created.
     void remove_owned_file() noexcept {
         if (!owned_id_.valid) return;
-        if (ops::socket_file(owned_path_.c_str(), nullptr) == owned_id_) {
+        if (detail::ops::socket_file(owned_path_.c_str(), nullptr) == owned_id_) {
             std::error_code ignored;
-            ops::unlink(owned_path_.c_str(), ignored);
+            detail::ops::unlink(owned_path_.c_str(), ignored);
         }
-        owned_id_ = ops::FileId{};
+        owned_id_ = detail::ops::FileId{};
     }
 };
+
+namespace detail {
 
 /// Throws the error of `call` on a Unix-domain `address`.
 [[noreturn]] SOCKIT_COLD inline void throw_unix(const std::error_code& ec, const char* call,
@@ -406,19 +412,13 @@ private:
  * (send, send_all, recv, recv_exactly, recv_until, timeouts, shutdown, options) and
  * can pass descriptors with `send_fds`/`recv_fds`.
  */
-class UnixStream : private detail::UnixSocketBase {
+class UnixStream : public UnixSocketBase {
 public:
     /// A stream that owns no socket.
     UnixStream() noexcept = default;
     /// Adopts a connected Unix-domain stream socket.
     explicit UnixStream(Socket&& socket) noexcept : UnixSocketBase(std::move(socket)) {}
 
-    using Socket::native_handle_type;
-    using Socket::is_open;
-    using Socket::operator bool;
-    using Socket::native_handle;
-    using Socket::fileno;
-    using Socket::release;
     using UnixSocketBase::close;
     using Socket::send;
     using Socket::send_all;
@@ -427,13 +427,6 @@ public:
     using Socket::recv_until;
     using UnixSocketBase::peer_address;
     using UnixSocketBase::local_address;
-    using Socket::set_option;
-    using Socket::get_option;
-    using Socket::set_blocking;
-    using Socket::blocking;
-    using Socket::set_timeout;
-    using Socket::timeout;
-    using Socket::shutdown;
     using Socket::pending_error;
 
     /**
@@ -496,10 +489,6 @@ public:
     Socket& socket() noexcept { return *this; }
     /// The underlying socket.
     const Socket& socket() const noexcept { return *this; }
-
-protected:
-    using UnixSocketBase::connect_name;
-    using UnixSocketBase::open;
 };
 
 /**
@@ -559,7 +548,7 @@ private:
  * auto [conn, peer] = server.accept();
  * @endcode
  */
-class UnixServer : private detail::UnixSocketBase {
+class UnixServer : public UnixSocketBase {
 public:
     /// A server object that owns no socket.
     UnixServer() noexcept = default;
@@ -576,21 +565,8 @@ public:
     /// Listens on the socket file at `path`. @throws AddressError for a bad path, or as above.
     explicit UnixServer(std::string_view path, UnixBindOptions options = {}) : UnixServer(UnixAddress(path), options) {}
 
-    using Socket::native_handle_type;
-    using Socket::is_open;
-    using Socket::operator bool;
-    using Socket::native_handle;
-    using Socket::fileno;
-    using Socket::release;
     using UnixSocketBase::close;
     using UnixSocketBase::local_address;
-    using Socket::set_option;
-    using Socket::get_option;
-    using Socket::set_blocking;
-    using Socket::blocking;
-    using Socket::set_timeout;
-    using Socket::timeout;
-    using Socket::shutdown;
 
     /// Accepts one connection: the stream and the peer's address (usually unnamed). Honours the timeout.
     std::pair<UnixStream, UnixAddress> accept(std::error_code& ec) noexcept {
@@ -622,7 +598,7 @@ public:
  * A Unix-domain datagram socket: message boundaries kept, reliable and ordered on
  * one host. Unbound, bound to a name, and/or connected; can pass descriptors.
  */
-class UnixDatagram : private detail::UnixSocketBase {
+class UnixDatagram : public UnixSocketBase {
 public:
     /// An unbound datagram socket. @throws Error.
     UnixDatagram() {
@@ -637,23 +613,10 @@ public:
     /// Adopts an open Unix-domain datagram socket.
     explicit UnixDatagram(Socket&& socket) noexcept : UnixSocketBase(std::move(socket)) {}
 
-    using Socket::native_handle_type;
-    using Socket::is_open;
-    using Socket::operator bool;
-    using Socket::native_handle;
-    using Socket::fileno;
-    using Socket::release;
     using UnixSocketBase::close;
     using UnixSocketBase::local_address;
     using UnixSocketBase::peer_address;
     using Socket::send;
-    using Socket::set_option;
-    using Socket::get_option;
-    using Socket::set_blocking;
-    using Socket::blocking;
-    using Socket::set_timeout;
-    using Socket::timeout;
-    using Socket::shutdown;
 
     /// Binds to `address`.
     void bind(const UnixAddress& address, UnixBindOptions options, std::error_code& ec) noexcept {
