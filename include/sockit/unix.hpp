@@ -317,8 +317,14 @@ protected:
         return ec ? 0 : static_cast<std::size_t>(n);
     }
 
-    /// Receives data and up to `max_fds` descriptors; on any error no descriptor is kept open.
-    ReceivedFds recv_fds_from(void* data, std::size_t size, std::size_t max_fds, std::error_code& ec) {
+    /**
+     * Receives up to `size` bytes (on a datagram socket, one datagram) and the descriptors
+     * that came with them (at most `max_fds`), close-on-exec and owned by the result. On a
+     * stream, a size of 0 means the peer closed. Too many descriptors
+     * (`Errc::descriptors_truncated`) or a truncated datagram (`Errc::datagram_truncated`)
+     * is an error, and every descriptor that came is closed: none is leaked.
+     */
+    ReceivedFds recv_fds(void* data, std::size_t size, std::size_t max_fds, std::error_code& ec) {
         ReceivedFds out;
         if (max_fds > detail::ops::max_fds_per_message) max_fds = detail::ops::max_fds_per_message;
         native_handle_type fds[detail::ops::max_fds_per_message];
@@ -348,6 +354,14 @@ protected:
             ec = make_error_code(Errc::datagram_truncated);
         else
             out.fds = std::move(owned);
+        return out;
+    }
+    /// Receives data and descriptors. @throws Error with `Errc::descriptors_truncated` or
+    /// `Errc::datagram_truncated`, TimeoutError, or Error.
+    ReceivedFds recv_fds(void* data, std::size_t size, std::size_t max_fds) {
+        std::error_code ec;
+        ReceivedFds out = recv_fds(data, size, max_fds, ec);
+        if (ec) detail::throw_error(ec, "recv_fds (room for " + std::to_string(max_fds) + " descriptors)");
         return out;
     }
 
@@ -454,22 +468,7 @@ public:
         return send_fds(data, fds.begin(), fds.size());
     }
 
-    /**
-     * Receives up to `size` bytes and the descriptors that came with them (at most
-     * `max_fds`), close-on-exec and owned by the result. A size of 0 means the peer closed.
-     * If more descriptors were sent than `max_fds`, `ec` is `Errc::descriptors_truncated`
-     * and those that arrived are closed: none is leaked.
-     */
-    ReceivedFds recv_fds(void* data, std::size_t size, std::size_t max_fds, std::error_code& ec) {
-        return recv_fds_from(data, size, max_fds, ec);
-    }
-    /// Receives data and descriptors. @throws Error with `Errc::descriptors_truncated`, TimeoutError, or Error.
-    ReceivedFds recv_fds(void* data, std::size_t size, std::size_t max_fds) {
-        std::error_code ec;
-        ReceivedFds out = recv_fds(data, size, max_fds, ec);
-        if (ec) detail::throw_error(ec, "recv_fds (room for " + std::to_string(max_fds) + " descriptors)");
-        return out;
-    }
+    using UnixSocketBase::recv_fds;
 
     /// The peer's process, user and group (SO_PEERCRED), for access checks in a local server.
     PeerCredentials peer_credentials(std::error_code& ec) const noexcept {
@@ -707,21 +706,7 @@ public:
         return n;
     }
 
-    /**
-     * Receives one datagram and its descriptors (at most `max_fds`), close-on-exec. Too
-     * many descriptors (`Errc::descriptors_truncated`) or a truncated datagram
-     * (`Errc::datagram_truncated`) is an error, and every descriptor that came is closed.
-     */
-    ReceivedFds recv_fds(void* data, std::size_t size, std::size_t max_fds, std::error_code& ec) {
-        return recv_fds_from(data, size, max_fds, ec);
-    }
-    /// Receives one datagram and its descriptors. @throws Error, TimeoutError.
-    ReceivedFds recv_fds(void* data, std::size_t size, std::size_t max_fds) {
-        std::error_code ec;
-        ReceivedFds out = recv_fds(data, size, max_fds, ec);
-        if (ec) detail::throw_error(ec, "recv_fds (room for " + std::to_string(max_fds) + " descriptors)");
-        return out;
-    }
+    using UnixSocketBase::recv_fds;
 
     /// The underlying socket.
     Socket& socket() noexcept { return *this; }
