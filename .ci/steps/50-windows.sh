@@ -81,9 +81,6 @@ posix_only_programs=(
 )
 # Programs that build for Windows but assert POSIX behaviour, so are not run, with the reason.
 posix_behaviour=(
-    # a second TcpServer on a taken port is AddressInUse on POSIX; with SO_REUSEADDR on Windows
-    # it is not (wine: WSAEACCES; Windows itself lets it bind): docs/packaging.md
-    program_errors.exe
     # stops a server blocked in accept with shutdown() on the listener, which wakes accept on
     # Linux; Winsock does not (close it instead there): docs/reliability.md
     program_accept_loop.exe

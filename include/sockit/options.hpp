@@ -85,6 +85,7 @@ public:
 namespace tags {
 SOCKIT_OPTION_TAG(ReuseAddress, opt::sol_socket, opt::so_reuseaddr, "SO_REUSEADDR");
 SOCKIT_OPTION_TAG(ReusePort, opt::sol_socket, opt::so_reuseport, "SO_REUSEPORT");
+SOCKIT_OPTION_TAG(ListenerReuse, opt::sol_socket, opt::so_listener_reuse, opt::so_listener_reuse_label);
 SOCKIT_OPTION_TAG(KeepAlive, opt::sol_socket, opt::so_keepalive, "SO_KEEPALIVE");
 SOCKIT_OPTION_TAG(Broadcast, opt::sol_socket, opt::so_broadcast, "SO_BROADCAST");
 SOCKIT_OPTION_TAG(ReceiveBufferSize, opt::sol_socket, opt::so_rcvbuf, "SO_RCVBUF");
@@ -138,7 +139,8 @@ std::string option_label(const Option& o) {
 
 } // namespace detail
 
-/// SO_REUSEADDR: bind to a port still in TIME_WAIT. On by default for `TcpServer`.
+/// SO_REUSEADDR: bind to a port still in TIME_WAIT. On by default for `TcpServer` on POSIX
+/// (on Windows, `TcpServer` sets `SO_EXCLUSIVEADDRUSE` instead: see `ServerOptions`).
 using ReuseAddress = detail::BooleanOption<detail::tags::ReuseAddress>;
 /// SO_REUSEPORT: several sockets bound to one port. Never on by default.
 using ReusePort = detail::BooleanOption<detail::tags::ReusePort>;

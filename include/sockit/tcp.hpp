@@ -181,10 +181,13 @@ private:
 
 /// How `TcpServer` sets up its listening socket.
 struct ServerOptions {
-    int backlog = 10;          ///< pending connections the system queues (the document's 10)
-    bool reuse_address = true; ///< SO_REUSEADDR, so a restarted server can bind at once
-    bool reuse_port = false;   ///< SO_REUSEPORT; never on unless asked
-    bool dual_stack = false;   ///< one IPv6 listener that also accepts IPv4 (host "" or "::")
+    int backlog = 10; ///< pending connections the system queues (the document's 10)
+    /// A restarted server can bind its port at once (SO_REUSEADDR), and no other socket can
+    /// bind it while this one listens. On Windows, where SO_REUSEADDR would let another
+    /// socket take the port, this sets SO_EXCLUSIVEADDRUSE instead.
+    bool reuse_address = true;
+    bool reuse_port = false; ///< SO_REUSEPORT; never on unless asked
+    bool dual_stack = false; ///< one IPv6 listener that also accepts IPv4 (host "" or "::")
 };
 
 /**
@@ -252,7 +255,7 @@ private:
                                 "dual-stack server on " + address.to_string() + " (needs an IPv6 or empty host)");
         }
         sockit::Socket s(address.family(), SocketType::stream);
-        if (options.reuse_address) s.set_option(ReuseAddress(true));
+        if (options.reuse_address) s.set_option(detail::BooleanOption<detail::tags::ListenerReuse>(true));
         if (options.reuse_port) s.set_option(ReusePort(true));
         if (address.is_v6()) s.set_option(V6Only(!options.dual_stack));
         s.bind(address);

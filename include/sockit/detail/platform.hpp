@@ -80,6 +80,17 @@ inline constexpr int ipproto_tcp = IPPROTO_TCP;
 inline constexpr int ipproto_ip = IPPROTO_IP;
 inline constexpr int ipproto_ipv6 = IPPROTO_IPV6;
 inline constexpr int so_reuseaddr = SO_REUSEADDR;
+// What a listener sets so that a restarted server binds its port at once, while no other
+// socket can bind the port as long as it listens: SO_REUSEADDR on POSIX. Windows rebinds such
+// a port anyway, and its SO_REUSEADDR would let another socket take the port from a listener:
+// there, SO_EXCLUSIVEADDRUSE.
+#ifdef _WIN32
+inline constexpr int so_listener_reuse = SO_EXCLUSIVEADDRUSE;
+inline constexpr const char* so_listener_reuse_label = "SO_EXCLUSIVEADDRUSE";
+#else
+inline constexpr int so_listener_reuse = SO_REUSEADDR;
+inline constexpr const char* so_listener_reuse_label = "SO_REUSEADDR";
+#endif
 #ifdef SO_REUSEPORT
 inline constexpr int so_reuseport = SO_REUSEPORT;
 #else
