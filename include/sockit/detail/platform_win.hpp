@@ -74,7 +74,53 @@ inline int portable_errno(int code) noexcept {
     }
 }
 
-/// The category of Winsock error codes. Messages are Windows' own; each code is equivalent to
+/// A Winsock error's text, or null if the code is not a Winsock error. The C++ runtime's
+/// system_category() knows only some of these (MinGW's calls WSAEADDRINUSE "Unknown error code").
+inline const char* winsock_message(int code) noexcept {
+    switch (code) {
+    case WSAEINTR: return "Interrupted function call";
+    case WSAEBADF: return "Bad file descriptor";
+    case WSAEACCES: return "Permission denied";
+    case WSAEFAULT: return "Bad address";
+    case WSAEINVAL: return "Invalid argument";
+    case WSAEMFILE: return "Too many open sockets";
+    case WSAEWOULDBLOCK: return "Resource temporarily unavailable";
+    case WSAEINPROGRESS: return "Operation now in progress";
+    case WSAEALREADY: return "Operation already in progress";
+    case WSAENOTSOCK: return "Socket operation on non-socket";
+    case WSAEDESTADDRREQ: return "Destination address required";
+    case WSAEMSGSIZE: return "Message too long";
+    case WSAEPROTOTYPE: return "Protocol wrong type for socket";
+    case WSAENOPROTOOPT: return "Protocol not available (bad option or level)";
+    case WSAEPROTONOSUPPORT: return "Protocol not supported";
+    case WSAESOCKTNOSUPPORT: return "Socket type not supported";
+    case WSAEOPNOTSUPP: return "Operation not supported";
+    case WSAEPFNOSUPPORT: return "Protocol family not supported";
+    case WSAEAFNOSUPPORT: return "Address family not supported by protocol";
+    case WSAEADDRINUSE: return "Address already in use";
+    case WSAEADDRNOTAVAIL: return "Cannot assign requested address";
+    case WSAENETDOWN: return "Network is down";
+    case WSAENETUNREACH: return "Network is unreachable";
+    case WSAENETRESET: return "Network dropped connection on reset";
+    case WSAECONNABORTED: return "Software caused connection abort";
+    case WSAECONNRESET: return "Connection reset by peer";
+    case WSAENOBUFS: return "No buffer space available";
+    case WSAEISCONN: return "Socket is already connected";
+    case WSAENOTCONN: return "Socket is not connected";
+    case WSAESHUTDOWN: return "Cannot send after socket shutdown";
+    case WSAETIMEDOUT: return "Connection timed out";
+    case WSAECONNREFUSED: return "Connection refused";
+    case WSAEHOSTDOWN: return "Host is down";
+    case WSAEHOSTUNREACH: return "No route to host";
+    case WSASYSNOTREADY: return "Network subsystem is unavailable";
+    case WSAVERNOTSUPPORTED: return "Winsock version not supported";
+    case WSANOTINITIALISED: return "Winsock not initialised";
+    case WSAEDISCON: return "Graceful shutdown in progress";
+    default: return nullptr;
+    }
+}
+
+/// The category of Winsock error codes. Messages are Winsock's own; each code is equivalent to
 /// the std::errc condition of the same meaning (WSAECONNREFUSED == std::errc::connection_refused),
 /// so that comparisons with std::errc, and sockit's exception classes, work as on POSIX.
 /// (Storing the errno value in std::generic_category() instead would compare the same, but the
@@ -82,7 +128,10 @@ inline int portable_errno(int code) noexcept {
 class WinsockCategory final : public std::error_category {
 public:
     const char* name() const noexcept override { return "winsock"; }
-    std::string message(int value) const override { return std::system_category().message(value); }
+    std::string message(int value) const override {
+        if (const char* text = winsock_message(value)) return text;
+        return std::system_category().message(value) + " (Windows error " + std::to_string(value) + ")";
+    }
     std::error_condition default_error_condition(int value) const noexcept override {
         int portable = portable_errno(value);
         if (portable != 0) return {portable, std::generic_category()};
