@@ -108,6 +108,16 @@ inline std::pair<sockit::TcpStream, sockit::TcpStream> tcp_pair(sockit::Family f
     return {std::move(client), std::move(accepted.first)};
 }
 
+/// The loopback interface's index: "lo" on POSIX systems; on Windows, whose interface names
+/// sockit does not look up, the loopback pseudo-interface, which is always 1.
+inline unsigned loopback_index() {
+#ifdef _WIN32
+    return 1;
+#else
+    return sockit::interface_index("lo");
+#endif
+}
+
 /// True if this machine can bind ::1 (IPv6 tests are skipped otherwise).
 inline bool has_ipv6() {
     std::error_code ec;

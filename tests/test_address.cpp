@@ -42,9 +42,13 @@ TEST_CASE("Address parses numeric IPv4 and IPv6 text", "[address]") {
     SECTION("an IPv6 scope given as a number or an interface name") {
         Address numeric("fe80::1%1", 9);
         CHECK(numeric.scope_id() == 1);
+#ifdef _WIN32 // interface names are not looked up on Windows (docs/packaging.md): a clear error
+        CHECK_THROWS_AS(Address("fe80::1%lo", 9), sockit::AddressError);
+#else
         Address named("fe80::1%lo", 9);
         CHECK(named.scope_id() == numeric.scope_id());
         CHECK(named.host().rfind("fe80::1%", 0) == 0);
+#endif
     }
     SECTION("endpoints with a port") {
         CHECK(Address::parse("127.0.0.1:80") == Address("127.0.0.1", 80));

@@ -26,10 +26,12 @@ void round_trip_int(Socket& s, int value) {
 TEST_CASE("More SOL_SOCKET options round-trip", "[options]") {
     sockit_test::FdLeakCheck fds;
     Socket tcp(Family::v4, SocketType::stream);
-    round_trip_bool<sockit::DontRoute>(tcp);
     round_trip_bool<sockit::OutOfBandInline>(tcp);
+#ifndef _WIN32 // Windows' TCP/IP has no SO_RCVLOWAT or SO_SNDLOWAT, and ignores SO_DONTROUTE
+    round_trip_bool<sockit::DontRoute>(tcp);
     round_trip_int<sockit::ReceiveLowWatermark>(tcp, 16);
     CHECK(tcp.get_option<sockit::SendLowWatermark>().value() >= 1);
+#endif
     CHECK_FALSE(tcp.get_option<sockit::Listening>().value());
     sockit::TcpServer server("127.0.0.1", 0);
     CHECK(server.get_option<sockit::Listening>().value());
@@ -65,12 +67,13 @@ TEST_CASE("IPv6 options round-trip", "[options][ipv6]") {
     round_trip_int<sockit::MulticastHops>(udp, 5);
     round_trip_bool<sockit::MulticastLoopV6>(udp);
     std::error_code ec;
-    unsigned lo = sockit::interface_index("lo", ec);
-    if (!ec) round_trip_int<sockit::MulticastInterfaceV6>(udp, static_cast<int>(lo));
+    unsigned lo = sockit_test::loopback_index();
+    if (lo != 0) round_trip_int<sockit::MulticastInterfaceV6>(udp, static_cast<int>(lo));
     udp.set_option(sockit::MulticastInterfaceV6(999999), ec);
     CHECK(ec);
 }
 
+#ifndef _WIN32 // Windows sets none of these (TCP_MAXSEG is read-only there; wine has none)
 TEST_CASE("TCP options round-trip", "[options][tcp]") {
     sockit_test::FdLeakCheck fds;
     Socket tcp(Family::v4, SocketType::stream);
@@ -87,6 +90,7 @@ TEST_CASE("TCP options round-trip", "[options][tcp]") {
     CHECK_FALSE(client.get_option<sockit::QuickAck>().value());
 #endif
 }
+#endif
 
 TEST_CASE("interface_index names a missing interface", "[options][multicast]") {
     std::error_code ec;

@@ -45,13 +45,15 @@ TEST_CASE("An IPv4 group joined on the loopback interface receives our own datag
     SECTION("leaving the group stops delivery") {
         receiver.leave_group(group, lo_address);
         CHECK_FALSE(delivered(sender, receiver, "after leaving", group, 300ms));
+#ifdef __linux__ // an IPv4 group joined by interface index needs Linux's ip_mreqn
         SECTION("and joining by interface index starts it again") {
-            unsigned lo = sockit::interface_index("lo");
+            unsigned lo = sockit_test::loopback_index();
             REQUIRE(lo != 0);
             receiver.join_group(group, lo);
             CHECK(delivered(sender, receiver, "by index", group, 2s));
             receiver.leave_group(group, lo);
         }
+#endif
     }
 }
 
@@ -82,9 +84,9 @@ TEST_CASE("An IPv6 group on the loopback interface", "[multicast][udp][ipv6]") {
         return;
     }
     sockit_test::FdLeakCheck fds;
-    unsigned lo = sockit::interface_index("lo");
+    unsigned lo = sockit_test::loopback_index();
     REQUIRE(lo != 0);
-    Address group("ff02::5ec:1%lo", 0);
+    Address group("ff02::5ec:1%" + std::to_string(lo), 0);
     UdpSocket receiver(group);
     group.set_port(receiver.port());
     receiver.join_group(group, lo); // joining works wherever IPv6 does
