@@ -288,8 +288,9 @@ TEST_CASE("send_batch makes one trip through the stack for a run of equal-sized 
         // The kernel refuses segmentation without checksums (EINVAL); send_batch falls back.
         int no_check = 1;
         REQUIRE(::setsockopt(sender.native_handle(), SOL_SOCKET, SO_NO_CHECK, &no_check, sizeof no_check) == 0);
-        CHECK(sender.send_batch(run.data(), run.size(), to) == run.size());
-        for (std::size_t i = 0; i < run.size(); ++i) {
+        std::vector<sockit::ConstBuffer> long_run(150, sockit::buffer(payload)); // more than one call's 64
+        CHECK(sender.send_batch(long_run.data(), long_run.size(), to) == long_run.size());
+        for (std::size_t i = 0; i < long_run.size(); ++i) {
             Coalesced got = recv_coalesced(receiver);
             CHECK(got.bytes == 100);
             CHECK(got.segment == 0);

@@ -178,7 +178,7 @@ private:
         // Segmentation only where the destination says this is an IP socket: an adopted
         // socket of another kind would ignore the request and send one large datagram.
         const int family = to != nullptr ? to->sa_family : known_peer().native()->sa_family;
-        const bool segment = family == AF_INET || family == AF_INET6;
+        bool segment = family == AF_INET || family == AF_INET6; // cleared if the kernel refuses
         std::size_t sent = 0;
         detail::Deadline deadline;
         ec.clear();

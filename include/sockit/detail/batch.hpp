@@ -100,16 +100,19 @@ inline bool segmentation_refused(const std::error_code& ec) noexcept {
 /// Sends up to `batch_limit` datagrams (types with `data`/`size`), each to `to` (may be
 /// null on a connected socket). Returns how many were sent; -1 with `ec` set if none was.
 /// With `segment` (only for UDP sockets over IPv4 or IPv6), a run of equal-sized datagrams
-/// goes out as one segmented send where the kernel supports it.
+/// goes out as one segmented send where the kernel supports it; if the kernel refuses, the
+/// run goes out datagram by datagram and `segment` is cleared, so that the caller's next
+/// batch to the same destination does not ask again.
 template <class Buffer>
 inline ssize_type send_batch(native_handle_type fd, const Buffer* datagrams, std::size_t count, const ::sockaddr* to,
-                             socklen_type to_len, bool segment, std::error_code& ec) noexcept {
+                             socklen_type to_len, bool& segment, std::error_code& ec) noexcept {
     if (count > batch_limit) count = batch_limit;
 #ifdef __linux__
     if (segment && count >= 2 && udp_segmentation_supported(fd)) {
         if (std::size_t run = segmentable_run(datagrams, count); run > 0) {
             ssize_type sent = send_segmented(fd, datagrams, run, to, to_len, ec);
             if (sent >= 0 || !segmentation_refused(ec)) return sent;
+            segment = false;
             count = run; // refused: the same datagrams, one by one
         } else {
             count = unsegmentable_prefix(datagrams, count);
