@@ -23,7 +23,7 @@ target() { # description ok(0/1) figure
 value() { awk -v key="$1" 'index($0, key) == 1 { sub(/.*= /, ""); print $1; exit }' "$summary"; }
 at_least() { # key minimum description
     local v; v=$(value "$1")
-    if [ -z "$v" ]; then target "$3" 0 "no figure ($1)"; return; fi
+    if ! [[ "$v" =~ ^[0-9]+(\.[0-9]+)?$ ]]; then target "$3" 0 "no figure (${v:-absent}: $1)"; return; fi
     target "$3" "$(awk -v v="$v" -v m="$2" 'BEGIN { print (v >= m) ? 1 : 0 }')" "$v (at least $2)"
 }
 

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 // A second translation unit that includes the umbrella header (and each public
 // header), so that the test binary fails to link if anything is defined non-inline.
+// On Linux it includes the kernel's UDP header first: programs that use UDP_GRO or
+// encapsulation do, and it cannot stand beside glibc's <netinet/udp.h>.
+#ifdef __linux__
+#include <linux/udp.h>
+#endif
 #include <sockit/address.hpp>
 #include <sockit/connect.hpp>
 #include <sockit/error.hpp>

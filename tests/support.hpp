@@ -114,7 +114,8 @@ inline unsigned loopback_index() {
 #ifdef _WIN32
     return 1;
 #else
-    return sockit::interface_index("lo");
+    std::error_code ec;
+    return sockit::interface_index("lo", ec); // 0 if there is none
 #endif
 }
 

@@ -295,6 +295,36 @@ TEST_CASE("send_batch makes one trip through the stack for a run of equal-sized 
             CHECK(got.bytes == 100);
             CHECK(got.segment == 0);
         }
+        SECTION("and does not ask again once refused") {
+            no_check = 0; // the kernel would segment now; the socket remembers the refusal
+            REQUIRE(::setsockopt(sender.native_handle(), SOL_SOCKET, SO_NO_CHECK, &no_check, sizeof no_check) == 0);
+            CHECK(sender.send_batch(run.data(), run.size(), to) == run.size());
+            for (std::size_t i = 0; i < run.size(); ++i) CHECK(recv_coalesced(receiver).segment == 0);
+        }
     }
+    SECTION("runs of fewer than four, and alternating sizes, go out one by one") {
+        std::string half(50, 'h');
+        std::vector<sockit::ConstBuffer> mixed;
+        for (int i = 0; i < 6; ++i) mixed.push_back(sockit::buffer(i % 2 == 0 ? payload : half));
+        for (int i = 0; i < 3; ++i) mixed.push_back(sockit::buffer(payload));
+        CHECK(sender.send_batch(mixed.data(), mixed.size(), to) == mixed.size());
+        for (const auto& d : mixed) {
+            Coalesced got = recv_coalesced(receiver);
+            CHECK(got.bytes == d.size);
+            CHECK(got.segment == 0);
+        }
+    }
+}
+
+TEST_CASE("send_batch on an adopted socket that is not UDP sends every datagram on its own", "[udp][batch]") {
+    sockit_test::FdLeakCheck fds;
+    auto [a, b] = sockit::datagram_pair(); // Unix-domain datagrams: no segmentation to ask for
+    UdpSocket sender(std::move(a.socket()));
+    std::string payload(100, 'u');
+    std::vector<sockit::ConstBuffer> run(8, sockit::buffer(payload));
+    CHECK(sender.send_batch(run.data(), run.size()) == run.size());
+    b.set_timeout(2s);
+    char buf[2048];
+    for (std::size_t i = 0; i < run.size(); ++i) CHECK(b.recv(buf, sizeof buf) == 100);
 }
 #endif

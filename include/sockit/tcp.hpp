@@ -184,7 +184,8 @@ struct ServerOptions {
     int backlog = 10; ///< pending connections the system queues (the document's 10)
     /// A restarted server can bind its port at once (SO_REUSEADDR), and no other socket can
     /// bind it while this one listens. On Windows, where SO_REUSEADDR would let another
-    /// socket take the port, this sets SO_EXCLUSIVEADDRUSE instead.
+    /// socket take the port, this sets SO_EXCLUSIVEADDRUSE instead; there the port may stay
+    /// taken while connections accepted by a closed server are still open.
     bool reuse_address = true;
     bool reuse_port = false; ///< SO_REUSEPORT; never on unless asked
     bool dual_stack = false; ///< one IPv6 listener that also accepts IPv4 (host "" or "::")

@@ -175,10 +175,13 @@ private:
 
     std::size_t send_batch_to(const ConstBuffer* datagrams, std::size_t count, const ::sockaddr* to,
                               detail::socklen_type to_len, std::error_code& ec) noexcept {
-        // Segmentation only where the destination says this is an IP socket: an adopted
-        // socket of another kind would ignore the request and send one large datagram.
-        const int family = to != nullptr ? to->sa_family : known_peer().native()->sa_family;
-        bool segment = family == AF_INET || family == AF_INET6; // cleared if the kernel refuses
+        // Segmentation: asked of the socket on its first batch, and given up for good once
+        // the kernel refuses it (a route whose MTU is smaller than the datagrams, say).
+        if (segmentation_ == Segmentation::unknown && count >= 2) {
+            segmentation_ = detail::ops::udp_segmentation_supported(native_handle()) ? Segmentation::yes
+                                                                                     : Segmentation::no;
+        }
+        bool segment = segmentation_ == Segmentation::yes;
         std::size_t sent = 0;
         detail::Deadline deadline;
         ec.clear();
@@ -192,8 +195,13 @@ private:
             if (ec) break;
             sent += static_cast<std::size_t>(n);
         }
+        if (!segment && segmentation_ == Segmentation::yes) segmentation_ = Segmentation::no;
         return sent;
     }
+
+    // Whether send_batch segments runs of datagrams (UDP_SEGMENT): unknown until the first batch.
+    enum class Segmentation : unsigned char { unknown, yes, no };
+    Segmentation segmentation_ = Segmentation::unknown;
 };
 
 } // namespace sockit

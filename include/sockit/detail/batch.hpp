@@ -10,11 +10,10 @@
 
 #include "sockit/detail/ops.hpp"
 
-#ifdef __linux__
-#include <netinet/udp.h>
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103 // Linux 4.18's value, for C libraries whose headers predate it
-#endif
+// UDP_SEGMENT is all that is needed of <netinet/udp.h>, which cannot be included beside
+// <linux/udp.h>: the option's level is IPPROTO_UDP (Linux's SOL_UDP has the same value).
+#if defined(__linux__) && !defined(UDP_SEGMENT)
+#define UDP_SEGMENT 103 // Linux 4.18
 #endif
 
 namespace sockit::detail::ops {
@@ -23,39 +22,41 @@ namespace sockit::detail::ops {
 /// The most bytes one segmented send carries: IPv4's largest UDP payload (IPv6 allows more).
 inline constexpr std::size_t segmented_bytes_limit = 65507;
 
-/// Whether the kernel segments UDP sends (Linux 4.18 and later). Asked once per process, on
-/// the first UDP socket that sends a batch; an older kernel would ignore the request and
-/// send one large datagram, so it is never made there.
+/// The fewest datagrams worth a segmented send: shorter runs go out with sendmmsg, so that
+/// mixed sizes do not cost a system call per pair.
+inline constexpr std::size_t segmented_run_minimum = 4;
+
+/// Whether `fd` can segment its sends: a UDP socket (not UDP-Lite's kernel path, which
+/// refuses on first use) on Linux 4.18 or later. Any other socket, or an older kernel,
+/// would ignore the request and send one large datagram, so the request is never made there.
 inline bool udp_segmentation_supported(native_handle_type fd) noexcept {
-    static const bool supported = [fd] {
-        int value = 0;
-        ::socklen_t len = sizeof value;
-        return ::getsockopt(fd, SOL_UDP, UDP_SEGMENT, &value, &len) == 0;
-    }();
-    return supported;
+    int value = 0;
+    ::socklen_t len = sizeof value;
+    return ::getsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &value, &len) == 0;
 }
 
-/// How many leading datagrams one segmented send can carry: at least two, all of the first
-/// one's size except a shorter, non-empty last one, within `segmented_bytes_limit`. 0: none.
+/// How many leading datagrams one segmented send can carry: at least
+/// `segmented_run_minimum`, all of the first one's size except a shorter, non-empty last
+/// one, within `segmented_bytes_limit`. 0: too few.
 template <class Buffer>
 inline std::size_t segmentable_run(const Buffer* datagrams, std::size_t count) noexcept {
     const std::size_t size = datagrams[0].size;
-    if (count < 2 || size == 0 || 2 * size > segmented_bytes_limit) return 0;
+    if (count < segmented_run_minimum || size == 0) return 0;
     std::size_t n = 1, total = size;
     while (n < count && datagrams[n].size > 0 && datagrams[n].size <= size &&
            total + datagrams[n].size <= segmented_bytes_limit) {
         total += datagrams[n].size;
         if (datagrams[n++].size < size) break; // a shorter datagram can only end a run
     }
-    return n >= 2 ? n : 0;
+    return n >= segmented_run_minimum ? n : 0;
 }
 
-/// How many leading datagrams to send one by one (with sendmmsg) so that the next call
-/// starts at a run that can be segmented: up to the first pair of equal, non-empty sizes.
+/// How many leading datagrams to send with sendmmsg so that the next call starts at a run
+/// that can be segmented (all of them if none can).
 template <class Buffer>
 inline std::size_t unsegmentable_prefix(const Buffer* datagrams, std::size_t count) noexcept {
-    for (std::size_t i = 1; i + 1 < count; ++i)
-        if (datagrams[i].size > 0 && datagrams[i].size == datagrams[i + 1].size) return i;
+    for (std::size_t i = 1; i + segmented_run_minimum <= count; ++i)
+        if (segmentable_run(datagrams + i, count - i) > 0) return i;
     return count;
 }
 
@@ -79,7 +80,7 @@ inline ssize_type send_segmented(native_handle_type fd, const Buffer* datagrams,
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
     ::cmsghdr* header = CMSG_FIRSTHDR(&msg);
-    header->cmsg_level = SOL_UDP;
+    header->cmsg_level = IPPROTO_UDP;
     header->cmsg_type = UDP_SEGMENT;
     header->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
     const auto segment = static_cast<std::uint16_t>(datagrams[0].size);
@@ -95,20 +96,22 @@ inline bool segmentation_refused(const std::error_code& ec) noexcept {
     return ec == std::errc::invalid_argument || ec == std::errc::io_error || ec == std::errc::no_protocol_option ||
            ec == std::errc::operation_not_supported || ec == std::errc::message_size;
 }
+#else
+/// Only Linux segments UDP sends.
+inline bool udp_segmentation_supported(native_handle_type) noexcept { return false; }
 #endif
 
 /// Sends up to `batch_limit` datagrams (types with `data`/`size`), each to `to` (may be
 /// null on a connected socket). Returns how many were sent; -1 with `ec` set if none was.
-/// With `segment` (only for UDP sockets over IPv4 or IPv6), a run of equal-sized datagrams
-/// goes out as one segmented send where the kernel supports it; if the kernel refuses, the
-/// run goes out datagram by datagram and `segment` is cleared, so that the caller's next
-/// batch to the same destination does not ask again.
+/// With `segment` (only where `udp_segmentation_supported`), a run of equal-sized datagrams
+/// goes out as one segmented send; if the kernel refuses, the run goes out datagram by
+/// datagram and `segment` is cleared, for the caller not to ask again.
 template <class Buffer>
 inline ssize_type send_batch(native_handle_type fd, const Buffer* datagrams, std::size_t count, const ::sockaddr* to,
                              socklen_type to_len, bool& segment, std::error_code& ec) noexcept {
     if (count > batch_limit) count = batch_limit;
 #ifdef __linux__
-    if (segment && count >= 2 && udp_segmentation_supported(fd)) {
+    if (segment && count >= segmented_run_minimum) {
         if (std::size_t run = segmentable_run(datagrams, count); run > 0) {
             ssize_type sent = send_segmented(fd, datagrams, run, to, to_len, ec);
             if (sent >= 0 || !segmentation_refused(ec)) return sent;
