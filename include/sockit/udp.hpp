@@ -77,9 +77,11 @@ public:
 
     /**
      * Sends `count` datagrams to `to` with as few system calls and trips through the
-     * network stack as the system allows. On Linux, a run of datagrams of one size (the
-     * last may be shorter) goes out as one segmented send (UDP_SEGMENT, Linux 4.18): the
-     * kernel cuts it into separate datagrams, so receivers see exactly the datagrams given.
+     * network stack as the system allows. On Linux, a run of four or more datagrams of one
+     * size (the last may be shorter) goes out as one segmented send (UDP_SEGMENT, Linux
+     * 4.18): the kernel cuts it into separate datagrams, so receivers see exactly the
+     * datagrams given. If the kernel refuses (datagrams larger than the route's MTU, say),
+     * this socket stops asking.
      * Other datagrams go out with sendmmsg, up to 64 a call; elsewhere, one call each.
      * Returns how many were sent: all of them unless `ec` is set.
      */
