@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 // sockit_stress_sender HOST PORT: connects and sends echo-protocol messages without
 // end, never reading the replies, until it is killed. Prints "sending" once the first
-// message is out. The fault tests kill it with SIGKILL in the middle of a transfer.
+// message is out and its echo is waiting unread: from then on the kernel ends the
+// connection with a reset when the process dies (unread data at close), so the server
+// always sees an error. The fault tests kill it with SIGKILL in the middle of a transfer.
 #include "protocol.hpp"
 
 #include <sockit/sockit.hpp>
+
+#include <sys/socket.h>
 
 #include <cstdio>
 #include <vector>
@@ -26,6 +30,12 @@ int main(int argc, char** argv) {
             header.sum = stress::checksum(body.data(), body.size());
             client.send_all({sockit::buffer(&header, sizeof header), sockit::buffer(body.data(), body.size())});
             if (sequence == 0) {
+                char first;
+                // Wait for the echo without taking it: it stays unread until the end.
+                if (::recv(client.native_handle(), &first, 1, MSG_PEEK) != 1) {
+                    std::fprintf(stderr, "sockit_stress_sender: no echo came back\n");
+                    return 1;
+                }
                 std::printf("sending\n");
                 std::fflush(stdout);
             }
