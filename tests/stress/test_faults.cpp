@@ -203,8 +203,9 @@ TEST_CASE("faulty clients do not stop sockit's echo server serving the others", 
         // Every faulty connection has been closed by the server; the idle ones wait.
         CHECK(eventually([&] { return server.stats().open == idle_clients; }, 10s));
         CHECK(server.stats().corrupt == 0);
-        CHECK(server.stats().cut_short == faulty_clients);    // half messages
-        CHECK(server.stats().failures == faulty_clients + 1); // resets and the killed client (its unread echo makes its end a reset)
+        CHECK(server.stats().cut_short == faulty_clients); // half messages
+        // Resets, and the killed client, whose unread echo makes its end a reset too.
+        CHECK(server.stats().failures == faulty_clients + 1);
     }
     CHECK(eventually([&] { return server.stats().open == 0; }, 10s));
     server.stop();
