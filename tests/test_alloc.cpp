@@ -96,7 +96,7 @@ TEST_CASE("TCP send, recv and send_all allocate nothing", "[alloc]") {
     CHECK(received == 300 + sizeof out);
 }
 
-TEST_CASE("UDP send_to and recv_from allocate nothing", "[alloc]") {
+TEST_CASE("UDP send_to, recv_from and recv_coalesced allocate nothing", "[alloc]") {
     FdLeakCheck leaks;
     sockit::UdpSocket server("127.0.0.1", 0);
     sockit::UdpSocket client("127.0.0.1", 0);
@@ -112,7 +112,9 @@ TEST_CASE("UDP send_to and recv_from allocate nothing", "[alloc]") {
         client.send_to(buf, 8, to, ec);
         total += server.recv_from(buf, sizeof buf).size;
         total += server.recv_from(buf, sizeof buf, ec).size;
+        client.send_to(buf, 8, to);
+        total += server.recv_coalesced(sockit::buffer(buf, sizeof buf)).size;
     });
     CHECK(n == 0);
-    CHECK(total == 16);
+    CHECK(total == 24);
 }

@@ -118,6 +118,9 @@ SOCKIT_OPTION_TAG(UserTimeout, opt::ipproto_tcp, opt::tcp_user_timeout, "TCP_USE
 #ifdef TCP_QUICKACK
 SOCKIT_OPTION_TAG(QuickAck, opt::ipproto_tcp, opt::tcp_quickack, "TCP_QUICKACK");
 #endif
+#ifdef __linux__
+SOCKIT_OPTION_TAG(ReceiveOffload, opt::ipproto_udp, opt::udp_gro, "UDP_GRO");
+#endif
 SOCKIT_OPTION_TAG(MulticastInterface, opt::ipproto_ip, opt::ip_multicast_if, "IP_MULTICAST_IF");
 SOCKIT_OPTION_TAG(Linger, opt::sol_socket, opt::so_linger, "SO_LINGER");
 } // namespace tags
@@ -202,6 +205,12 @@ using UserTimeout = detail::IntegerOption<detail::tags::UserTimeout>;
 #ifdef TCP_QUICKACK
 /// TCP_QUICKACK (Linux): acknowledge at once rather than delayed (the system may turn it off again).
 using QuickAck = detail::BooleanOption<detail::tags::QuickAck>;
+#endif
+#ifdef __linux__
+/// UDP_GRO (Linux 5.0): datagrams from one sender that arrive together may be received as one
+/// buffer, laid end to end. Receive them with `UdpSocket::recv_coalesced`, which tells where each
+/// ends; `recv`, `recv_from` and `recv_batch` cannot tell, so do not use them while it is on.
+using ReceiveOffload = detail::BooleanOption<detail::tags::ReceiveOffload>;
 #endif
 
 /// IP_MULTICAST_IF: the local IPv4 address of the interface multicast datagrams leave by (0.0.0.0: the system's

@@ -63,10 +63,10 @@ inline std::string context(const char* call, const Address& address) {
     throw_error(ec, context(call, address) + " (" + verb + " " + std::to_string(done) + " of " + std::to_string(total) +
                         " bytes)");
 }
-/// Throws the error of a `recv_from` into a buffer of `size` bytes.
-[[noreturn]] SOCKIT_COLD inline void throw_recv_from(const std::error_code& ec, const Address& sender,
-                                                     std::size_t size) {
-    throw_error(ec, context("recv_from", sender) +
+/// Throws the error of a `recv_from` (or `call`) into a buffer of `size` bytes.
+[[noreturn]] SOCKIT_COLD inline void throw_recv_from(const std::error_code& ec, const Address& sender, std::size_t size,
+                                                     const char* call = "recv_from") {
+    throw_error(ec, context(call, sender) +
                         (ec == Errc::datagram_truncated ? " (buffer of " + std::to_string(size) + " bytes)" : ""));
 }
 // By condition, not errno value, so that Winsock's codes match too.

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -20,6 +23,66 @@ struct DatagramSlot {
     std::size_t size = 0;   ///< out: bytes stored
     Address sender;         ///< out: who sent it
     bool truncated = false; ///< out: the datagram was larger than `buffer` (the rest is lost)
+};
+
+/**
+ * What `UdpSocket::recv_coalesced` stored: one or more datagrams from `sender`, laid end to
+ * end at `data`, each `segment_size` bytes except the last, which may be shorter. Index it,
+ * or walk it with range-for, to get each datagram as a view into the buffer.
+ *
+ * @code
+ * for (std::string_view datagram : socket.recv_coalesced(sockit::buffer(buf))) handle(datagram);
+ * @endcode
+ */
+struct CoalescedDatagrams {
+    const char* data = nullptr;   ///< the first datagram: the start of the buffer given
+    std::size_t size = 0;         ///< bytes stored, all datagrams together
+    std::size_t segment_size = 0; ///< the size of each datagram but the last (the whole size when one came)
+    Address sender;               ///< who sent them
+
+    /// How many datagrams are stored (an empty datagram counts as one).
+    std::size_t count() const noexcept {
+        return segment_size == 0 || size <= segment_size ? 1 : (size + segment_size - 1) / segment_size;
+    }
+    /// Datagram `i` (`i < count()`).
+    std::string_view operator[](std::size_t i) const noexcept {
+        const std::size_t start = i * segment_size;
+        return {data + start, std::min(segment_size, size - start)};
+    }
+
+    /// Walks the datagrams in the order they were sent.
+    class iterator {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = std::string_view;
+        using difference_type = std::ptrdiff_t;
+        using pointer = const std::string_view*;
+        using reference = std::string_view;
+
+        iterator() noexcept = default;
+        std::string_view operator*() const noexcept { return (*all_)[index_]; }
+        iterator& operator++() noexcept {
+            ++index_;
+            return *this;
+        }
+        iterator operator++(int) noexcept {
+            iterator before = *this;
+            ++index_;
+            return before;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.index_ == b.index_; }
+        friend bool operator!=(const iterator& a, const iterator& b) noexcept { return a.index_ != b.index_; }
+
+    private:
+        friend struct CoalescedDatagrams;
+        iterator(const CoalescedDatagrams* all, std::size_t index) noexcept : all_(all), index_(index) {}
+        const CoalescedDatagrams* all_ = nullptr;
+        std::size_t index_ = 0;
+    };
+    /// The first datagram.
+    iterator begin() const noexcept { return {this, 0}; }
+    /// Past the last datagram.
+    iterator end() const noexcept { return {this, count()}; }
 };
 
 /**
@@ -127,6 +190,46 @@ public:
             detail::throw_error(ec, detail::context("recv_batch", local_address(ignored)));
         }
         return n;
+    }
+
+    /**
+     * Receives one datagram into `buffer`, or, with `ReceiveOffload` on (Linux), as many as the
+     * kernel has coalesced: datagrams of one size from one sender that arrived together, laid
+     * end to end (a sender's `send_batch` makes such runs). Waits within the timeout. The
+     * result says where each datagram ends; walk it to get them in order. A buffer of 65,536
+     * bytes holds whatever one call can bring; if what came does not fit, `Errc::datagram_truncated`
+     * is set, the result holds the whole datagrams that fit (or, as `recv_from`, the start of
+     * the first if none did), and the rest is lost.
+     */
+    CoalescedDatagrams recv_coalesced(MutableBuffer buffer, std::error_code& ec) noexcept {
+        CoalescedDatagrams out;
+        out.data = static_cast<const char*>(buffer.data);
+        detail::socklen_type len = Address::native_capacity();
+        std::size_t segment = 0;
+        auto n = io(
+            [&](std::error_code& e) {
+                return detail::ops::recv_coalesced(native_handle(), buffer.data, buffer.size, out.sender.native(), &len,
+                                                   segment, e);
+            },
+            ec);
+        if (ec) return out;
+        out.size = static_cast<std::size_t>(n);
+        out.segment_size = segment;
+        if (out.size > buffer.size) {
+            // The whole datagrams that fit, or, as recv_from, the start of the first if none did.
+            const bool whole = segment < out.size && segment <= buffer.size;
+            out.size = whole ? buffer.size - buffer.size % segment : buffer.size;
+            ec = make_error_code(Errc::datagram_truncated);
+        }
+        return out;
+    }
+    /// Receives one datagram, or several coalesced. @throws Error with `Errc::datagram_truncated`
+    /// (naming the buffer's size) if they did not fit, TimeoutError, Error.
+    CoalescedDatagrams recv_coalesced(MutableBuffer buffer) {
+        std::error_code ec;
+        CoalescedDatagrams got = recv_coalesced(buffer, ec);
+        if (ec) detail::throw_recv_from(ec, got.sender, buffer.size, "recv_coalesced");
+        return got;
     }
 
     /**

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Batched datagram I/O: on Linux, UDP segmentation (UDP_SEGMENT) for runs of equal-sized
-// datagrams and sendmmsg/recvmmsg for the rest; a loop of sendto/recvfrom elsewhere.
+// datagrams and sendmmsg/recvmmsg for the rest, and coalesced receives (UDP_GRO); a loop
+// of sendto/recvfrom, and one datagram per receive, elsewhere.
 #pragma once
 
 #include <cstddef>
@@ -196,6 +197,43 @@ inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t cou
     }
     ec.clear();
     return static_cast<ssize_type>(got);
+#endif
+}
+
+/// Receives one datagram into `data`, or, from a Linux UDP socket with UDP_GRO on, several
+/// from one sender laid end to end. Returns the length of all that arrived, which exceeds
+/// `size` if it did not fit (then `size` bytes were stored), and sets `segment` to the size
+/// of each datagram but the last (the whole length when one came).
+inline ssize_type recv_coalesced(native_handle_type fd, void* data, std::size_t size, ::sockaddr* from,
+                                 socklen_type* from_len, std::size_t& segment, std::error_code& ec) noexcept {
+#ifdef __linux__
+    ::iovec iov{data, size};
+    // UDP_GRO's size comes after the timestamps and other socket-level data the user may have
+    // asked for, and before IP_PKTINFO and the like: this holds all of those together.
+    alignas(::cmsghdr) char control[256];
+    ::msghdr msg{};
+    msg.msg_name = from;
+    msg.msg_namelen = *from_len;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_type n = check(static_cast<ssize_type>(::recvmsg(fd, &msg, MSG_TRUNC)), ec);
+    if (n < 0) return n;
+    *from_len = msg.msg_namelen;
+    segment = static_cast<std::size_t>(n);
+    for (::cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == opt::ipproto_udp && c->cmsg_type == opt::udp_gro) {
+            int value = 0;
+            std::memcpy(&value, CMSG_DATA(c), sizeof value);
+            if (value > 0 && static_cast<std::size_t>(value) < segment) segment = static_cast<std::size_t>(value);
+        }
+    }
+    return n;
+#else
+    ssize_type n = recvfrom(fd, data, size, 0, from, from_len, ec);
+    if (n >= 0) segment = static_cast<std::size_t>(n);
+    return n;
 #endif
 }
 

@@ -141,6 +141,12 @@ inline constexpr int tcp_user_timeout = TCP_USER_TIMEOUT;
 #ifdef TCP_QUICKACK
 inline constexpr int tcp_quickack = TCP_QUICKACK;
 #endif
+#ifdef __linux__
+inline constexpr int ipproto_udp = IPPROTO_UDP; // Linux's SOL_UDP has the same value
+// UDP_GRO (Linux 5.0) by value: <linux/udp.h> and glibc's <netinet/udp.h>, which define
+// it, cannot both be included, and a user's program may include either.
+inline constexpr int udp_gro = 104;
+#endif
 using in_addr_type = ::in_addr;
 using ipv6_mreq_type = ::ipv6_mreq;
 #ifdef __linux__
