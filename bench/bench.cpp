@@ -179,8 +179,9 @@ std::vector<Scenario> make_scenarios(bool quick, std::size_t bulk_bytes) {
                        {{"raw", RawOneWay::run<RawSend::loop>},
                         {"raw mmsg", RawOneWay::run<RawSend::mmsg>},
                         {"raw segmented", RawOneWay::run<RawSend::segmented>},
-                        {"sockit", SockitOneWay::run<false>},
-                        {"sockit batch", SockitOneWay::run<true>},
+                        {"sockit", SockitOneWay::run<SockitReceive::plain>},
+                        {"sockit batch", SockitOneWay::run<SockitReceive::batch>},
+                        {"sockit coalesced", SockitOneWay::run<SockitReceive::coalesced>},
 #ifdef SOCKIT_BENCH_HAVE_ASIO
                         {"asio", AsioOneWay::run},
 #endif
@@ -412,6 +413,12 @@ int run_all(int reps, bool quick, std::size_t bulk_bytes, const std::vector<std:
                     << "\n";
             summary << sc.name << ": raw mmsg/raw = " << fmt(paired("raw mmsg", "raw")) << "\n";
             summary << sc.name << ": sockit batch loss % = " << fmt(median(by_variant["sockit batch"].loss_pct), 2)
+                    << "\n";
+        }
+        if (by_variant.count("sockit coalesced")) {
+            summary << sc.name << ": sockit coalesced/sockit = " << fmt(paired("sockit coalesced", "sockit")) << "\n";
+            summary << sc.name
+                    << ": sockit coalesced loss % = " << fmt(median(by_variant["sockit coalesced"].loss_pct), 2)
                     << "\n";
         }
         if (by_variant.count("python"))

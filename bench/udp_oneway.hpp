@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // One-way UDP rate: a sender blasts 64-byte datagrams, a receiver counts what arrives.
-// Loss is counted, not hidden. Batched variants use sendmmsg/recvmmsg.
+// Loss is counted, not hidden. Batched variants use sendmmsg/recvmmsg (and UDP_SEGMENT);
+// sockit's coalesced variant receives with UDP_GRO.
 #pragma once
 
 #include <netinet/udp.h>
@@ -134,9 +135,14 @@ struct RawOneWay {
     }
 };
 
+/// How the sockit variants receive: recv_from, recv_batch, or recv_coalesced with
+/// ReceiveOffload on (UDP_GRO). The last two send with send_batch.
+enum class SockitReceive { plain, batch, coalesced };
+
 struct SockitOneWay {
-    template <bool Batched>
+    template <SockitReceive Receive>
     static Run run(const Params& p) {
+        constexpr bool Batched = Receive != SockitReceive::plain;
         sockit::UdpSocket receiver("127.0.0.1", 0);
         if (p.receive_buffer > 0) {
             int size = p.receive_buffer;
@@ -144,13 +150,26 @@ struct SockitOneWay {
             receiver.socket().set_option(SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size, ec);
             if (ec) receiver.set_option(sockit::ReceiveBufferSize(size));
         }
+        if constexpr (Receive == SockitReceive::coalesced) receiver.set_option(sockit::ReceiveOffload(true));
         OneWayControl control;
         Run result;
         side_by_side_apart(
             [&] {
                 std::uint64_t received = 0;
                 Clock::time_point first{}, last{};
-                if constexpr (Batched) {
+                if constexpr (Receive == SockitReceive::coalesced) {
+                    static thread_local char buf[65536];
+                    for (bool end = false; !end;) {
+                        for (std::string_view d : receiver.recv_coalesced(sockit::buffer(buf, sizeof buf))) {
+                            if (d.size() == 1) {
+                                end = true;
+                            } else if (received++ == 0) {
+                                first = Clock::now();
+                            }
+                        }
+                        last = Clock::now();
+                    }
+                } else if constexpr (Batched) {
                     constexpr std::size_t batch = 64;
                     static thread_local char bufs[batch][2048];
                     sockit::DatagramSlot slots[batch];
