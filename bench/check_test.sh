@@ -9,7 +9,7 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$here/check.sh" "$here/testdata/summary.txt" >"$tmp/out" || fail "a run that meets every target was reported missed: $(grep MISSED "$tmp/out")"
-grep -q '^targets: 20 met, 0 missed$' "$tmp/out" || fail "expected 20 targets met: $(tail -1 "$tmp/out")"
+grep -q '^targets: 22 met, 0 missed$' "$tmp/out" || fail "expected 22 targets met: $(tail -1 "$tmp/out")"
 
 expect_missed() { # description sed-expression pattern-of-the-missed-line
     sed -E "$2" "$here/testdata/summary.txt" >"$tmp/changed"
@@ -25,6 +25,8 @@ expect_missed "an allocation" 's/^(allocations: recv per op = ).*/\10.001/' 'no 
 expect_missed "slower than Asio" 's/^(connect: sockit\/asio = ).*/\10.900/' 'connect: at least as fast as Asio'
 expect_missed "slow batches" 's/^(udp_oneway_64m: sockit batch\/sockit = ).*/\11.100/' 'batched UDP at least'
 expect_missed "lossy batches" 's/^(udp_oneway_64m: sockit batch loss % = ).*/\10.50/' 'batched UDP loses nothing'
+expect_missed "slow coalescing" 's/^(udp_oneway_64m: sockit coalesced\/sockit = ).*/\11.500/' 'coalesced UDP at least'
+expect_missed "lossy coalescing" 's/^(udp_oneway_64m: sockit coalesced loss % = ).*/\10.10/' 'coalesced UDP loses nothing'
 expect_missed "a figure absent" '/^tcp_pingpong: sockit\+timeout\/raw/d' 'ping-pong with a timeout'
 expect_missed "a figure not a number" 's/^(tcp_bulk_64k: sockit\/raw = ).*/\1nan/' 'bulk (64 KiB writes)'
 echo "check.sh: every target found met, each worsened figure found missed"
