@@ -207,9 +207,10 @@ using UserTimeout = detail::IntegerOption<detail::tags::UserTimeout>;
 using QuickAck = detail::BooleanOption<detail::tags::QuickAck>;
 #endif
 #ifdef __linux__
-/// UDP_GRO (Linux 5.0): datagrams from one sender that arrive together may be received as one
-/// buffer, laid end to end. Receive them with `UdpSocket::recv_coalesced`, which tells where each
-/// ends; `recv`, `recv_from` and `recv_batch` cannot tell, so do not use them while it is on.
+/// UDP_GRO (Linux 5.0; reading it back, 5.12): datagrams from one sender that arrive together
+/// may be received as one buffer, laid end to end. Receive them with `UdpSocket::recv_coalesced`,
+/// which tells where each ends; `recv`, `recv_from` and `recv_batch` cannot tell, so do not use
+/// them while it is on.
 using ReceiveOffload = detail::BooleanOption<detail::tags::ReceiveOffload>;
 #endif
 

@@ -28,61 +28,78 @@ struct DatagramSlot {
 /**
  * What `UdpSocket::recv_coalesced` stored: one or more datagrams from `sender`, laid end to
  * end at `data`, each `segment_size` bytes except the last, which may be shorter. Index it,
- * or walk it with range-for, to get each datagram as a view into the buffer.
+ * or walk it with range-for, to get each datagram as a view into the buffer. After an error,
+ * `data` is null and there are no datagrams.
  *
  * @code
  * for (std::string_view datagram : socket.recv_coalesced(sockit::buffer(buf))) handle(datagram);
  * @endcode
  */
 struct CoalescedDatagrams {
-    const char* data = nullptr;   ///< the first datagram: the start of the buffer given
+    const char* data = nullptr;   ///< the first datagram (in the buffer given); null: nothing received
     std::size_t size = 0;         ///< bytes stored, all datagrams together
-    std::size_t segment_size = 0; ///< the size of each datagram but the last (the whole size when one came)
+    std::size_t segment_size = 0; ///< the size of each datagram but the last; 0: one datagram of `size` bytes
     Address sender;               ///< who sent them
 
-    /// How many datagrams are stored (an empty datagram counts as one).
-    std::size_t count() const noexcept {
-        return segment_size == 0 || size <= segment_size ? 1 : (size + segment_size - 1) / segment_size;
-    }
+    /// How many datagrams are stored: 0 after an error; an empty datagram counts as one.
+    std::size_t count() const noexcept { return count_of(data, size, segment_size); }
     /// Datagram `i` (`i < count()`).
-    std::string_view operator[](std::size_t i) const noexcept {
-        const std::size_t start = i * segment_size;
-        return {data + start, std::min(segment_size, size - start)};
-    }
+    std::string_view operator[](std::size_t i) const noexcept { return slice(data, size, segment_size, i); }
 
-    /// Walks the datagrams in the order they were sent.
+    /// Walks the datagrams in the order they were sent. It refers to the buffer only, so it
+    /// stays valid after the `CoalescedDatagrams` it came from is gone.
     class iterator {
     public:
-        using iterator_category = std::forward_iterator_tag;
-        using value_type = std::string_view;
-        using difference_type = std::ptrdiff_t;
-        using pointer = const std::string_view*;
-        using reference = std::string_view;
+        using iterator_category = std::input_iterator_tag; ///< `*it` is a view made on demand
+        using value_type = std::string_view;               ///< a datagram
+        using difference_type = std::ptrdiff_t;            ///< a distance in datagrams
+        using pointer = void;                              ///< no `->`
+        using reference = std::string_view;                ///< what `*it` gives
 
+        /// An iterator that walks nothing.
         iterator() noexcept = default;
-        std::string_view operator*() const noexcept { return (*all_)[index_]; }
+        /// The datagram here.
+        std::string_view operator*() const noexcept { return slice(data_, size_, segment_, index_); }
+        /// Moves to the next datagram.
         iterator& operator++() noexcept {
             ++index_;
             return *this;
         }
+        /// Moves to the next datagram; returns where it was.
         iterator operator++(int) noexcept {
             iterator before = *this;
             ++index_;
             return before;
         }
+        /// Whether two iterators over the same datagrams are at the same one.
         friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.index_ == b.index_; }
+        /// Whether two iterators over the same datagrams are at different ones.
         friend bool operator!=(const iterator& a, const iterator& b) noexcept { return a.index_ != b.index_; }
 
     private:
         friend struct CoalescedDatagrams;
-        iterator(const CoalescedDatagrams* all, std::size_t index) noexcept : all_(all), index_(index) {}
-        const CoalescedDatagrams* all_ = nullptr;
+        iterator(const CoalescedDatagrams& all, std::size_t index) noexcept
+            : data_(all.data), size_(all.size), segment_(all.segment_size), index_(index) {}
+        const char* data_ = nullptr;
+        std::size_t size_ = 0;
+        std::size_t segment_ = 0;
         std::size_t index_ = 0;
     };
     /// The first datagram.
-    iterator begin() const noexcept { return {this, 0}; }
+    iterator begin() const noexcept { return {*this, 0}; }
     /// Past the last datagram.
-    iterator end() const noexcept { return {this, count()}; }
+    iterator end() const noexcept { return {*this, count()}; }
+
+private:
+    static std::size_t count_of(const char* data, std::size_t size, std::size_t segment) noexcept {
+        if (data == nullptr) return 0;
+        return segment == 0 || size <= segment ? 1 : (size + segment - 1) / segment;
+    }
+    static std::string_view slice(const char* data, std::size_t size, std::size_t segment, std::size_t i) noexcept {
+        if (segment == 0) return {data, size};
+        const std::size_t start = i * segment;
+        return {data + start, std::min(segment, size - start)};
+    }
 };
 
 /**
@@ -199,11 +216,10 @@ public:
      * result says where each datagram ends; walk it to get them in order. A buffer of 65,536
      * bytes holds whatever one call can bring; if what came does not fit, `Errc::datagram_truncated`
      * is set, the result holds the whole datagrams that fit (or, as `recv_from`, the start of
-     * the first if none did), and the rest is lost.
+     * the first if none did), and the rest is lost. Other ancillary data is not returned.
      */
     CoalescedDatagrams recv_coalesced(MutableBuffer buffer, std::error_code& ec) noexcept {
         CoalescedDatagrams out;
-        out.data = static_cast<const char*>(buffer.data);
         detail::socklen_type len = Address::native_capacity();
         std::size_t segment = 0;
         auto n = io(
@@ -213,12 +229,14 @@ public:
             },
             ec);
         if (ec) return out;
+        out.data = buffer.data != nullptr ? static_cast<const char*>(buffer.data) : "";
         out.size = static_cast<std::size_t>(n);
-        out.segment_size = segment;
+        out.segment_size = segment < out.size ? segment : 0; // 0: one datagram
         if (out.size > buffer.size) {
             // The whole datagrams that fit, or, as recv_from, the start of the first if none did.
-            const bool whole = segment < out.size && segment <= buffer.size;
-            out.size = whole ? buffer.size - buffer.size % segment : buffer.size;
+            const bool whole = out.segment_size != 0 && out.segment_size <= buffer.size;
+            out.size = whole ? buffer.size - buffer.size % out.segment_size : buffer.size;
+            if (!whole) out.segment_size = 0;
             ec = make_error_code(Errc::datagram_truncated);
         }
         return out;
@@ -228,7 +246,11 @@ public:
     CoalescedDatagrams recv_coalesced(MutableBuffer buffer) {
         std::error_code ec;
         CoalescedDatagrams got = recv_coalesced(buffer, ec);
-        if (ec) detail::throw_recv_from(ec, got.sender, buffer.size, "recv_coalesced");
+        if (ec) {
+            std::error_code ignored;
+            const Address& where = got.sender.family() != Family::unspecified ? got.sender : local_address(ignored);
+            detail::throw_recv_from(ec, where, buffer.size, "recv_coalesced");
+        }
         return got;
     }
 

@@ -210,7 +210,7 @@ inline ssize_type recv_coalesced(native_handle_type fd, void* data, std::size_t 
     ::iovec iov{data, size};
     // UDP_GRO's size comes after the timestamps and other socket-level data the user may have
     // asked for, and before IP_PKTINFO and the like: this holds all of those together.
-    alignas(::cmsghdr) char control[256];
+    alignas(::cmsghdr) char control[512];
     ::msghdr msg{};
     msg.msg_name = from;
     msg.msg_namelen = *from_len;
@@ -222,12 +222,20 @@ inline ssize_type recv_coalesced(native_handle_type fd, void* data, std::size_t 
     if (n < 0) return n;
     *from_len = msg.msg_namelen;
     segment = static_cast<std::size_t>(n);
+    bool told = false;
     for (::cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level == opt::ipproto_udp && c->cmsg_type == opt::udp_gro) {
             int value = 0;
             std::memcpy(&value, CMSG_DATA(c), sizeof value);
             if (value > 0 && static_cast<std::size_t>(value) < segment) segment = static_cast<std::size_t>(value);
+            told = true;
         }
+    }
+    if (!told && (msg.msg_flags & MSG_CTRUNC) != 0) {
+        // The datagrams' size may have been cut from the ancillary data: where they end is
+        // unknown, and glued datagrams must not pass for one.
+        ec = std::make_error_code(std::errc::message_size);
+        return -1;
     }
     return n;
 #else
