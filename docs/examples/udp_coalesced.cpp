@@ -37,8 +37,10 @@ int main() {
     while (received < readings.size()) {
         sockit::CoalescedDatagrams got = receiver.recv_coalesced(sockit::buffer(buffer, sizeof buffer));
         ++calls;
-        for (std::string_view datagram : got) // each datagram, in the order sent
-            in_order = in_order && received < readings.size() && datagram == readings[received++];
+        for (std::string_view datagram : got) { // each datagram, in the order sent
+            in_order = in_order && received < readings.size() && datagram == readings[received];
+            ++received;
+        }
     }
     std::cout << received << " datagrams " << (in_order ? "in order" : "out of order") << " in " << calls
               << " receives\n";
