@@ -416,7 +416,8 @@ int run_all(int reps, bool quick, std::size_t bulk_bytes, const std::vector<std:
                     << "\n";
         }
         if (by_variant.count("sockit coalesced")) {
-            summary << sc.name << ": sockit coalesced/sockit = " << fmt(paired("sockit coalesced", "sockit")) << "\n";
+            summary << sc.name
+                    << ": sockit coalesced/sockit batch = " << fmt(paired("sockit coalesced", "sockit batch")) << "\n";
             summary << sc.name
                     << ": sockit coalesced loss % = " << fmt(median(by_variant["sockit coalesced"].loss_pct), 2)
                     << "\n";
