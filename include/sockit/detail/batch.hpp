@@ -11,12 +11,6 @@
 
 #include "sockit/detail/ops.hpp"
 
-// UDP_SEGMENT is all that is needed of <netinet/udp.h>, which cannot be included beside
-// <linux/udp.h>: the option's level is IPPROTO_UDP (Linux's SOL_UDP has the same value).
-#if defined(__linux__) && !defined(UDP_SEGMENT)
-#define UDP_SEGMENT 103 // Linux 4.18
-#endif
-
 namespace sockit::detail::ops {
 
 #ifdef __linux__
@@ -33,7 +27,7 @@ inline constexpr std::size_t segmented_run_minimum = 4;
 inline bool udp_segmentation_supported(native_handle_type fd) noexcept {
     int value = 0;
     ::socklen_t len = sizeof value;
-    return ::getsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &value, &len) == 0;
+    return ::getsockopt(fd, opt::ipproto_udp, opt::udp_segment, &value, &len) == 0;
 }
 
 /// How many leading datagrams one segmented send can carry: at least
@@ -81,8 +75,8 @@ inline ssize_type send_segmented(native_handle_type fd, const Buffer* datagrams,
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
     ::cmsghdr* header = CMSG_FIRSTHDR(&msg);
-    header->cmsg_level = IPPROTO_UDP;
-    header->cmsg_type = UDP_SEGMENT;
+    header->cmsg_level = opt::ipproto_udp;
+    header->cmsg_type = opt::udp_segment;
     header->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
     const auto segment = static_cast<std::uint16_t>(datagrams[0].size);
     std::memcpy(CMSG_DATA(header), &segment, sizeof segment);

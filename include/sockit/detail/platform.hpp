@@ -143,8 +143,10 @@ inline constexpr int tcp_quickack = TCP_QUICKACK;
 #endif
 #ifdef __linux__
 inline constexpr int ipproto_udp = IPPROTO_UDP; // Linux's SOL_UDP has the same value
-// UDP_GRO (Linux 5.0) by value: <linux/udp.h> and glibc's <netinet/udp.h>, which define
-// it, cannot both be included, and a user's program may include either.
+// UDP_SEGMENT (Linux 4.18) and UDP_GRO (Linux 5.0) by value: <linux/udp.h> and glibc's
+// <netinet/udp.h>, which define them, cannot both be included, and a user's program may
+// include either.
+inline constexpr int udp_segment = 103;
 inline constexpr int udp_gro = 104;
 #endif
 using in_addr_type = ::in_addr;
