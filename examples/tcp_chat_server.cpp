@@ -64,9 +64,10 @@ int main(int argc, char** argv) {
 
         // Joins the threads of clients that have left and closes their descriptors (with clients_mutex held).
         auto forget_finished = [&] {
-            clients.remove_if([](Client& c) {
-                if (c.done) c.thread.join();
-                return c.done.load();
+            clients.remove_if([](Client& c) { // `done` read once: it may turn true meanwhile
+                if (!c.done) return false;
+                c.thread.join();
+                return true;
             });
         };
         for (;;) {

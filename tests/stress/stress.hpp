@@ -145,9 +145,10 @@ private:
                 continue;
             }
             std::lock_guard<std::mutex> lock(mutex_);
-            connections_.remove_if([](Connection& c) {
-                if (c.done) c.thread.join();
-                return c.done.load();
+            connections_.remove_if([](Connection& c) { // `done` read once: it may turn true meanwhile
+                if (!c.done) return false;
+                c.thread.join();
+                return true;
             });
             Connection& c = connections_.emplace_back();
             c.stream = std::move(accepted.first);
