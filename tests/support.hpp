@@ -20,7 +20,13 @@
 #include <vector>
 
 #ifndef _WIN32
+#include <atomic>
+#include <fstream>
+#include <iterator>
+
 #include <dirent.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 
 #include <sockit/sockit.hpp>
@@ -99,6 +105,28 @@ std::chrono::milliseconds elapsed(F&& f) {
     f();
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
 }
+
+#ifndef _WIN32
+/// The calling thread's id, for /proc/self/task.
+inline long this_thread_id() { return static_cast<long>(::syscall(SYS_gettid)); }
+
+/// Waits (at most 2 s) until thread `tid` sleeps, i.e. is blocked in its system call
+/// (its state in /proc/self/task/TID/stat is 'S'). False if that was never seen.
+inline bool wait_until_blocked(const std::atomic<long>& tid) {
+    Deadline deadline(std::chrono::milliseconds(2000));
+    while (!deadline.expired()) {
+        if (tid != 0) {
+            std::ifstream stat("/proc/self/task/" + std::to_string(tid.load()) + "/stat");
+            std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+            auto close_paren = text.rfind(')');
+            if (close_paren != std::string::npos && close_paren + 2 < text.size() && text[close_paren + 2] == 'S')
+                return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+}
+#endif
 
 /// A connected TCP pair on 127.0.0.1: {client side, server side}.
 inline std::pair<sockit::TcpStream, sockit::TcpStream> tcp_pair(sockit::Family family = sockit::Family::v4) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// A socket with a timeout costs no extra system call: the kernel enforces the timeout
-// (SO_RCVTIMEO/SO_SNDTIMEO), so no call polls, whether the socket is ready or the
-// timeout expires. This file interposes poll(2) with a per-thread counter
-// (forwarding to the C library's poll) to prove it.
+// What a timeout costs in system calls: a call that need not wait makes exactly the call it
+// makes without a timeout (no poll, no setsockopt); one that must wait adds one poll per
+// wait, and a blocking socket never polls. This file interposes poll(2), recv(2) and
+// setsockopt(2) with per-thread counters (forwarding to the C library) to prove it.
 #include "support.hpp"
 
 #include <dlfcn.h>
@@ -11,6 +11,8 @@
 
 namespace {
 thread_local int polls = 0;
+thread_local int recvs = 0;
+thread_local int setsockopts = 0;
 } // namespace
 
 extern "C" int poll(struct pollfd* fds, nfds_t count, int timeout_ms) {
@@ -18,6 +20,20 @@ extern "C" int poll(struct pollfd* fds, nfds_t count, int timeout_ms) {
     static const Poll real = reinterpret_cast<Poll>(::dlsym(RTLD_NEXT, "poll"));
     ++polls;
     return real(fds, count, timeout_ms);
+}
+
+extern "C" ssize_t recv(int fd, void* data, size_t size, int flags) {
+    using Recv = ssize_t (*)(int, void*, size_t, int);
+    static const Recv real = reinterpret_cast<Recv>(::dlsym(RTLD_NEXT, "recv"));
+    ++recvs;
+    return real(fd, data, size, flags);
+}
+
+extern "C" int setsockopt(int fd, int level, int name, const void* value, socklen_t size) noexcept {
+    using SetSockOpt = int (*)(int, int, int, const void*, socklen_t);
+    static const SetSockOpt real = reinterpret_cast<SetSockOpt>(::dlsym(RTLD_NEXT, "setsockopt"));
+    ++setsockopts;
+    return real(fd, level, name, value, size);
 }
 
 using namespace std::chrono_literals;
@@ -52,15 +68,51 @@ TEST_CASE("the poll counter counts", "[poll]") {
     CHECK(polls_in([&] { ::poll(&none, 1, 0); }) == 1);
 }
 
-TEST_CASE("a socket with a timeout does not poll while it waits either", "[poll][timeout]") {
+TEST_CASE("a socket with a timeout polls once per wait, and never sets a kernel timeout", "[poll][timeout]") {
     FdLeakCheck leaks;
     auto pair = sockit_test::tcp_pair();
     pair.second.set_timeout(20ms);
     char buf[8];
     std::error_code ec;
+    int sets = setsockopts;
+    int calls = recvs;
     int n = polls_in([&] { pair.second.recv(buf, sizeof buf, ec); });
     CHECK(ec == std::errc::timed_out);
+    CHECK(n >= 1); // one poll, or more if a signal or an early wake-up cut one short
+    CHECK(n <= 3);
+    CHECK(recvs - calls == 1); // the would-block; nothing came, so no second recv
+    CHECK(setsockopts == sets);
+}
+
+TEST_CASE("a wait that ends in data: recv, poll, recv", "[poll][timeout]") {
+    FdLeakCheck leaks;
+    auto pair = sockit_test::tcp_pair();
+    pair.second.set_timeout(5s);
+    sockit_test::JoinedThread late([&] {
+        std::this_thread::sleep_for(100ms);
+        pair.first.send_all("abcdefgh");
+    });
+    char buf[8];
+    int sets = setsockopts;
+    int calls = recvs;
+    int n = polls_in([&] { pair.second.recv_exactly(buf, sizeof buf); });
+    CHECK(n == 1);
+    CHECK(recvs - calls == 2);
+    CHECK(setsockopts == sets);
+}
+
+TEST_CASE("a blocking socket never polls", "[poll][timeout]") {
+    FdLeakCheck leaks;
+    auto pair = sockit_test::tcp_pair();
+    sockit_test::JoinedThread late([&] {
+        std::this_thread::sleep_for(50ms);
+        pair.first.send_all("abcd");
+    });
+    char buf[4];
+    int calls = recvs;
+    int n = polls_in([&] { pair.second.recv_exactly(buf, sizeof buf); });
     CHECK(n == 0);
+    CHECK(recvs - calls >= 1);
 }
 
 TEST_CASE("a socket with a timeout does not poll when it is ready", "[poll][timeout]") {
@@ -87,11 +139,12 @@ TEST_CASE("a socket with a timeout does not poll when it is ready", "[poll][time
         sockit::TcpClient client("127.0.0.1", server.port());
         sockit::TcpStream accepted;
         std::error_code ec;
-        // The connection is queued once connect returned; accept must find it without waiting.
+        // With a timeout, accept polls first (a server usually waits for its next client, and
+        // poll then accept is one call fewer than accept, poll, accept); the poll returns at once.
         int n = polls_in([&] { accepted = server.accept(ec).first; });
         CHECK_FALSE(ec);
         CHECK(accepted.is_open());
-        CHECK(n == 0);
+        CHECK(n == 1);
     }
     SECTION("UDP send_to and recv_from") {
         sockit::UdpSocket a("127.0.0.1", 0);

@@ -121,3 +121,67 @@ TEST_CASE("recv_until stops at its limit and at end of stream", "[tcp][reading][
     server.recv_until("", 10, ec);
     CHECK(ec == Errc::invalid_argument);
 }
+
+TEST_CASE("the throwing recv_until hands over every byte it took", "[tcp][reading][errors]") {
+    sockit_test::FdLeakCheck fds;
+    auto pair = sockit_test::tcp_pair();
+    auto& client = pair.first;
+    auto& server = pair.second;
+    SECTION("a timeout part-way through a line") {
+        server.set_timeout(150ms);
+        client.send_all("GET /ind");
+        std::string taken;
+        try {
+            server.recv_until("\n", 1024);
+            FAIL("recv_until returned without a delimiter");
+        } catch (const sockit::TimeoutError& e) {
+            taken = e.received();
+            CHECK(e.transferred() == 8);
+            CHECK_THAT(e.what(), sockit_test::contains("8 bytes received"));
+        }
+        CHECK(taken == "GET /ind");
+        client.send_all("ex.html\n");
+        server.set_timeout(5s);
+        CHECK(taken + server.recv_until("\n", 1024) == "GET /index.html\n");
+    }
+    SECTION("the limit: named as a limit, not as a total") {
+        server.set_timeout(5s);
+        client.send_all(std::string(1500, 'z'));
+        try {
+            server.recv_until("\n", 1000);
+            FAIL("recv_until returned past its limit");
+        } catch (const sockit::Error& e) {
+            CHECK(e.code() == Errc::limit_exceeded);
+            CHECK(e.received() == std::string(1000, 'z'));
+            CHECK_THAT(e.what(), sockit_test::contains("limit of 1000 bytes"));
+            CHECK_THAT(e.what(), !sockit_test::contains("received 1000 of 1000"));
+        }
+    }
+    SECTION("end of stream") {
+        server.set_timeout(5s);
+        client.send_all("tail");
+        client.shutdown(sockit::Shutdown::write);
+        try {
+            server.recv_until("\n", 100);
+            FAIL("recv_until returned at end of stream");
+        } catch (const sockit::Error& e) {
+            CHECK(e.code() == Errc::end_of_stream);
+            CHECK(e.received() == "tail");
+        }
+    }
+}
+
+TEST_CASE("the throwing send_all and recv_exactly say how much got through", "[tcp][reading][errors]") {
+    sockit_test::FdLeakCheck fds;
+    auto pair = sockit_test::tcp_pair();
+    pair.second.set_timeout(150ms);
+    pair.first.send_all("abc");
+    char buf[10];
+    try {
+        pair.second.recv_exactly(buf, sizeof buf);
+        FAIL("recv_exactly returned without its 10 bytes");
+    } catch (const sockit::TimeoutError& e) {
+        CHECK(e.transferred() == 3);
+        CHECK(std::string(buf, 3) == "abc");
+    }
+}

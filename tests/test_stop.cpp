@@ -17,29 +17,8 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using sockit_test::JoinedThread;
 
-namespace {
-
-/// A thread's id, for /proc/self/task.
-long this_thread_id() { return static_cast<long>(::syscall(SYS_gettid)); }
-
-/// Waits (at most 2 s) until thread `tid` sleeps, i.e. is blocked in its system call.
-/// Returns false if that was never seen (the test then goes on: the result is the same).
-bool wait_until_blocked(const std::atomic<long>& tid) {
-    sockit_test::Deadline deadline(2000ms);
-    while (!deadline.expired()) {
-        if (tid != 0) {
-            std::ifstream stat("/proc/self/task/" + std::to_string(tid.load()) + "/stat");
-            std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-            auto close_paren = text.rfind(')');
-            if (close_paren != std::string::npos && close_paren + 2 < text.size() && text[close_paren + 2] == 'S')
-                return true;
-        }
-        std::this_thread::sleep_for(1ms);
-    }
-    return false;
-}
-
-} // namespace
+using sockit_test::this_thread_id;
+using sockit_test::wait_until_blocked;
 
 TEST_CASE("shutdown stops a blocking server and a blocked client within 100 ms", "[tcp][stop]") {
     sockit_test::FdLeakCheck leaks;

@@ -47,6 +47,7 @@ posix_only=(
     test_poll.cpp   # interposes poll() through <dlfcn.h>
     test_socket.cpp # includes <netinet/in.h>, reads descriptors' fcntl flags
     test_stop.cpp   # confirms threads are asleep through /proc and gettid
+    test_timeout_model.cpp # signals a blocked thread (pthread_kill), reads /proc, Unix-domain backlogs
     test_tcp.cpp    # checks SIGPIPE's disposition with sigaction
     test_unix.cpp   # temporary directories and socket files through <unistd.h> and <sys/stat.h>; socketpair
 )

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <system_error>
 #include <type_traits>
+#include <utility>
 
 #include "sockit/detail/platform.hpp"
 
@@ -83,6 +85,14 @@ inline const std::error_category& resolver_category() noexcept {
 /// Makes a `std::error_code` from a sockit error value.
 inline std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), sockit_category()}; }
 
+namespace detail {
+/// What a call that moves many bytes had moved when it failed, for its exception.
+struct Transfer {
+    std::size_t bytes = 0; ///< bytes sent or received before the failure
+    std::string received;  ///< bytes taken from the socket and not otherwise handed to the caller
+};
+} // namespace detail
+
 /**
  * The base of every exception sockit throws.
  *
@@ -94,6 +104,19 @@ class Error : public std::system_error {
 public:
     /// Builds an error for `code` that occurred in the operation described by `context`.
     Error(std::error_code code, const std::string& context) : std::system_error(code, context) {}
+    /// An error of a call that had moved `transfer.bytes` bytes when it failed.
+    Error(std::error_code code, const std::string& context, detail::Transfer transfer)
+        : std::system_error(code, context), transfer_(std::move(transfer)) {}
+
+    /// How many bytes the failed call had sent or received (`send_all`, `recv_exactly`,
+    /// `recv_until`; 0 for other calls): the part of the data that did get through.
+    std::size_t transferred() const noexcept { return transfer_.bytes; }
+    /// The bytes `recv_until` had taken from the socket when it failed: they are no longer in
+    /// the socket, so they are handed over here and nothing received is lost.
+    const std::string& received() const noexcept { return transfer_.received; }
+
+private:
+    detail::Transfer transfer_;
 };
 
 /// Bad address or port text, or a host name that could not be resolved.
@@ -131,16 +154,17 @@ class AddressInUse : public Error {
 
 namespace detail {
 /// Throws the sockit exception class that matches `ec`; `context` names the call and address.
-[[noreturn]] inline void throw_error(const std::error_code& ec, const std::string& context) {
+/// `transfer` says what the call had moved before it failed.
+[[noreturn]] inline void throw_error(const std::error_code& ec, const std::string& context, Transfer transfer = {}) {
     if (ec.category() == resolver_category() || ec == Errc::invalid_address || ec == Errc::invalid_port)
-        throw AddressError(ec, context);
-    if (ec == std::errc::timed_out) throw TimeoutError(ec, context);
-    if (ec == std::errc::connection_refused) throw ConnectionRefused(ec, context);
-    if (ec == std::errc::connection_reset) throw ConnectionReset(ec, context);
-    if (ec == std::errc::connection_aborted) throw ConnectionAborted(ec, context);
-    if (ec == std::errc::broken_pipe) throw BrokenPipe(ec, context);
-    if (ec == std::errc::address_in_use) throw AddressInUse(ec, context);
-    throw Error(ec, context);
+        throw AddressError(ec, context, std::move(transfer));
+    if (ec == std::errc::timed_out) throw TimeoutError(ec, context, std::move(transfer));
+    if (ec == std::errc::connection_refused) throw ConnectionRefused(ec, context, std::move(transfer));
+    if (ec == std::errc::connection_reset) throw ConnectionReset(ec, context, std::move(transfer));
+    if (ec == std::errc::connection_aborted) throw ConnectionAborted(ec, context, std::move(transfer));
+    if (ec == std::errc::broken_pipe) throw BrokenPipe(ec, context, std::move(transfer));
+    if (ec == std::errc::address_in_use) throw AddressInUse(ec, context, std::move(transfer));
+    throw Error(ec, context, std::move(transfer));
 }
 } // namespace detail
 

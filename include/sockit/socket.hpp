@@ -19,6 +19,9 @@
 #include "sockit/address.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/detail/ops.hpp"
+#include "sockit/detail/stream_algorithms.hpp"
+#include "sockit/detail/throwing.hpp"
+#include "sockit/detail/timed_io.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
 
@@ -46,54 +49,12 @@ struct Datagram {
 };
 
 namespace detail {
-inline std::string context(const char* call, const Address& address) {
-    if (address.family() == Family::unspecified) return call;
-    std::string out(call);
-    out += ' ';
-    out += address.to_string();
-    return out;
-}
-/// Throws the error of `call` on `address`; out of line so that callers stay small.
-[[noreturn]] SOCKIT_COLD inline void throw_at(const std::error_code& ec, const char* call, const Address& address) {
-    throw_error(ec, context(call, address));
-}
-/// Throws the error of a transfer that stopped after `done` of `total` bytes.
-[[noreturn]] SOCKIT_COLD inline void throw_partial(const std::error_code& ec, const char* call, const Address& address,
-                                                   std::size_t done, std::size_t total, const char* verb = "sent") {
-    throw_error(ec, context(call, address) + " (" + verb + " " + std::to_string(done) + " of " + std::to_string(total) +
-                        " bytes)");
-}
 /// Throws the error of a `recv_from` (or `call`) into a buffer of `size` bytes.
 [[noreturn]] SOCKIT_COLD inline void throw_recv_from(const std::error_code& ec, const Address& sender, std::size_t size,
                                                      const char* call = "recv_from") {
     throw_error(ec, context(call, sender) +
                         (ec == Errc::datagram_truncated ? " (buffer of " + std::to_string(size) + " bytes)" : ""));
 }
-// By condition, not errno value, so that Winsock's codes match too.
-inline bool is_interrupted(const std::error_code& ec) noexcept { return ec == std::errc::interrupted; }
-inline bool is_in_progress(const std::error_code& ec) noexcept { return ec == std::errc::operation_in_progress; }
-inline bool is_would_block_fast(const std::error_code& ec) noexcept { return is_would_block(ec); }
-
-/// The point at which a call's timeout expires, on the coarse monotonic clock. Its
-/// resolution (a scheduler tick) only matters after an interruption, when the kernel
-/// timeout is set to what is left.
-struct Deadline {
-    bool started = false;
-    std::int64_t at_ns = 0;
-
-    void start(std::int64_t timeout_ns) noexcept {
-        started = true;
-        at_ns = ops::coarse_now_ns() + timeout_ns;
-    }
-    /// Nanoseconds left, or 0 if the deadline has passed. Both readings of the coarse clock
-    /// may lag by up to one tick, and the kernel counts a timeout in ticks from the current,
-    /// partly elapsed one (so it may end up to a tick early): two ticks are added, so that
-    /// the call never ends early.
-    std::int64_t left() const noexcept {
-        std::int64_t ns = at_ns + 2 * ops::coarse_resolution_ns() - ops::coarse_now_ns();
-        return ns > 0 ? ns : 0;
-    }
-};
 } // namespace detail
 
 /**
@@ -107,11 +68,13 @@ struct Deadline {
  * Timeouts follow Python's `settimeout`: none (the default) blocks; zero makes
  * the socket non-blocking (would-block is an error); a positive duration makes
  * every blocking call (connect and accept included) fail with `TimeoutError`
- * once it has waited that long. The kernel enforces the timeout (SO_RCVTIMEO and
- * SO_SNDTIMEO on a blocking descriptor), so a call with a timeout makes exactly
- * the system calls it would make without one: no poll before or after it, and no
- * blocking-mode switching per call. Interrupted calls (EINTR) are retried with
- * what is left of the same deadline, never with a fresh one.
+ * once it has waited that long. The timeout belongs to this object alone: no
+ * kernel timeout option is set, and each call takes its mode per call
+ * (MSG_DONTWAIT), so `timeout()` and `blocking()` always say what the next call
+ * of this object does, whatever another thread, a `dup` copy or foreign code does
+ * to the descriptor. A call that need not wait makes exactly the system call it
+ * would make without a timeout; one that must wait adds a `poll`. Interrupted
+ * calls (EINTR) are retried within the same deadline, never with a fresh one.
  *
  * @code
  * sockit::Socket s(sockit::Family::v4, sockit::SocketType::stream);
@@ -130,9 +93,7 @@ public:
 
     /// Opens a new socket. @throws Error if the system refuses (e.g. out of descriptors).
     Socket(Family family, SocketType type, int protocol = 0) {
-        std::error_code ec;
-        *this = open(family, type, protocol, ec);
-        if (ec) detail::throw_error(ec, "socket");
+        *this = detail::or_throw([&](std::error_code& ec) { return open(family, type, protocol, ec); }, "socket");
     }
 
     /// Opens a new close-on-exec socket, or sets `ec`.
@@ -145,7 +106,10 @@ public:
         return s;
     }
 
-    /// Takes ownership of an open descriptor; its blocking mode is read from the descriptor.
+    /// Takes ownership of an open descriptor. Its mode is read from it: non-blocking
+    /// (timeout zero) if O_NONBLOCK is set, else blocking with no timeout. A kernel timeout
+    /// (SO_RCVTIMEO, SO_SNDTIMEO) some other code set on it cannot cut a blocking call short:
+    /// such a call waits on with poll.
     static Socket from_fd(native_handle_type fd) noexcept {
         Socket s;
         s.fd_ = fd;
@@ -184,11 +148,15 @@ public:
     native_handle_type native_handle() const noexcept { return fd_; }
     /// The descriptor, as Python's `fileno()`.
     native_handle_type fileno() const noexcept { return fd_; }
-    /// Gives up ownership: returns the descriptor and leaves this object closed.
-    native_handle_type release() noexcept { return std::exchange(fd_, detail::invalid_handle); }
+    /// Gives up ownership: returns the descriptor and leaves this object closed (and blocking).
+    native_handle_type release() noexcept {
+        timeout_ns_ = -1;
+        return std::exchange(fd_, detail::invalid_handle);
+    }
 
-    /// A second, close-on-exec descriptor for the same socket (F_DUPFD_CLOEXEC), with the same
-    /// timeout: options, blocking mode and kernel timeouts are shared by the two.
+    /// A second, close-on-exec descriptor for the same socket (F_DUPFD_CLOEXEC) with, to begin
+    /// with, the same timeout. Options are the kernel's and shared; each copy's timeout is its
+    /// own: a change to one copy's timeout never changes what the other's calls do.
     Socket dup(std::error_code& ec) const noexcept {
         Socket s;
         s.fd_ = detail::ops::dup(fd_, ec);
@@ -202,10 +170,7 @@ public:
     }
     /// A second, close-on-exec descriptor for the same socket. @throws Error (e.g. out of descriptors).
     Socket dup() const {
-        std::error_code ec;
-        Socket s = dup(ec);
-        if (ec) detail::throw_at(ec, "dup", peer_);
-        return s;
+        return detail::or_throw([&](std::error_code& ec) { return dup(ec); }, detail::At{"dup", peer_});
     }
 
     /// Closes the descriptor; calling it again does nothing.
@@ -217,9 +182,7 @@ public:
     }
     /// Closes the descriptor; calling it again does nothing. @throws Error if close reports an error.
     void close() {
-        std::error_code ec;
-        close(ec);
-        if (ec) detail::throw_error(ec, "close");
+        detail::or_throw([&](std::error_code& ec) { close(ec); }, "close");
     }
 
     /// Binds to a local address.
@@ -228,47 +191,45 @@ public:
     }
     /// Binds to a local address. @throws AddressInUse, or Error naming the address.
     void bind(const Address& address) {
-        std::error_code ec;
-        bind(address, ec);
-        if (ec) detail::throw_at(ec, "bind", address);
+        detail::or_throw([&](std::error_code& ec) { bind(address, ec); }, detail::At{"bind", address});
     }
 
     /// Starts listening with room for `backlog` pending connections.
     void listen(int backlog, std::error_code& ec) noexcept { detail::ops::listen(fd_, backlog, ec); }
     /// Starts listening with room for `backlog` pending connections. @throws Error.
-    void listen(int backlog = 128) {
-        std::error_code ec;
-        listen(backlog, ec);
-        if (ec) detail::throw_at(ec, "listen", local_address_or_none());
+    void listen(int backlog = default_backlog) {
+        detail::or_throw([&](std::error_code& ec) { listen(backlog, ec); },
+                         [&] { return detail::context("listen", local_address_or_none()); });
     }
 
-    /// Accepts a connection: the new socket (close-on-exec, blocking) and the peer's address.
+    /// The backlog `listen()` and the servers use when none is given.
+    static constexpr int default_backlog = 128;
+
+    /**
+     * Accepts a connection: the new socket (close-on-exec) and the peer's address. Honours
+     * this socket's timeout. The new socket is blocking with no timeout, whatever this one's
+     * timeout (its `timeout()` says so); give it one with `set_timeout`.
+     */
     std::pair<Socket, Address> accept(std::error_code& ec) noexcept {
         std::pair<Socket, Address> out;
         detail::socklen_type len = Address::native_capacity();
-        Address& peer = out.second;
-        native_handle_type fd = io([&](std::error_code& e) { return detail::ops::accept(fd_, peer.native(), &len, e); },
-                                   ec);
-        if (!ec) {
-            out.first.fd_ = fd;
-            out.first.peer_ = peer;
-        } else {
-            peer = Address();
-        }
+        out.first = accept_native(out.second.native(), &len, ec);
+        if (ec)
+            out.second = Address();
+        else
+            out.first.peer_ = out.second;
         return out;
     }
     /// Accepts a connection. @throws TimeoutError when the timeout expires, or Error.
     std::pair<Socket, Address> accept() {
-        std::error_code ec;
-        auto out = accept(ec);
-        if (ec) detail::throw_at(ec, "accept", local_address_or_none());
-        return out;
+        return detail::or_throw([&](std::error_code& ec) { return accept(ec); },
+                                [&] { return detail::context("accept", local_address_or_none()); });
     }
 
     /**
      * Connects to `address`. With a timeout, fails with `Errc::timed_out` after it;
      * in non-blocking mode returns `operation_in_progress` and the caller waits for
-     * writability and reads `pending_error()`. An interrupted connect is finished by
+     * writability and reads `pending_error()`. An interrupted TCP connect is finished by
      * waiting for writability and reading SO_ERROR, never by calling connect again.
      */
     void connect(const Address& address, std::error_code& ec) noexcept {
@@ -277,9 +238,7 @@ public:
     }
     /// Connects to `address`. @throws ConnectionRefused, TimeoutError, or Error naming the address.
     void connect(const Address& address) {
-        std::error_code ec;
-        connect(address, ec);
-        if (ec) detail::throw_at(ec, "connect", address);
+        detail::or_throw([&](std::error_code& ec) { connect(address, ec); }, detail::At{"connect", address});
     }
     /// Connects and returns the error instead of throwing (Python's `connect_ex`); empty on success.
     std::error_code connect_ex(const Address& address) noexcept {
@@ -300,15 +259,12 @@ public:
 
     /// Sends some of `data`; returns how many bytes went out (possibly fewer than `size`).
     std::size_t send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-        auto n = io([fd = fd_, data, size](std::error_code& e) { return detail::ops::send(fd, data, size, 0, e); }, ec);
-        return ec ? 0 : static_cast<std::size_t>(n);
+        detail::Deadline deadline;
+        return send_some(static_cast<const char*>(data), size, deadline, ec);
     }
     /// Sends some of `data`; returns how many bytes went out. @throws BrokenPipe, ConnectionReset, TimeoutError, Error.
     std::size_t send(const void* data, std::size_t size) {
-        std::error_code ec;
-        std::size_t n = send(data, size, ec);
-        if (ec) detail::throw_at(ec, "send", peer_);
-        return n;
+        return detail::or_throw([&](std::error_code& ec) { return send(data, size, ec); }, detail::At{"send", peer_});
     }
     /// Sends some of `data`; returns how many bytes went out.
     std::size_t send(std::string_view data, std::error_code& ec) noexcept { return send(data.data(), data.size(), ec); }
@@ -318,21 +274,14 @@ public:
     /// Sends all of `data`, looping over partial sends; returns the bytes sent (all of
     /// them unless `ec` is set). A timeout bounds the whole call, not each send.
     std::size_t send_all(const void* data, std::size_t size, std::error_code& ec) noexcept {
-        const char* p = static_cast<const char*>(data);
-        detail::Deadline deadline;
-        std::size_t sent = 0;
-        do {
-            auto n = io([fd = fd_, at = p + sent,
-                         left = size - sent](std::error_code& e) { return detail::ops::send(fd, at, left, 0, e); },
-                        ec, deadline);
-            if (ec) break;
-            sent += static_cast<std::size_t>(n);
-        } while (sent < size);
-        return sent;
+        return detail::send_all([this](const char* p, std::size_t n, detail::Deadline& d,
+                                       std::error_code& e) { return send_some(p, n, d, e); },
+                                data, size, ec);
     }
     /**
      * Sends all of `data`.
-     * @throws BrokenPipe, ConnectionReset, TimeoutError or Error; the message says how many bytes were sent.
+     * @throws BrokenPipe, ConnectionReset, TimeoutError or Error; the message, and the
+     *         exception's `transferred()`, say how many bytes were sent.
      */
     void send_all(const void* data, std::size_t size) {
         std::error_code ec;
@@ -348,41 +297,27 @@ public:
 
     /// Sends some of several buffers with one system call (sendmsg, "gather"); returns the bytes sent.
     std::size_t send(const ConstBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
-        detail::ops::IoWindow window;
-        window.fill(buffers, count, 0);
-        auto n = io([&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); },
-                    ec);
-        return ec ? 0 : static_cast<std::size_t>(n);
+        detail::Deadline deadline;
+        return send_gather(buffers, count, 0, deadline, ec);
+    }
+    /// Sends some of several buffers with one system call. @throws as `send(const void*, std::size_t)`.
+    std::size_t send(const ConstBuffer* buffers, std::size_t count) {
+        return detail::or_throw([&](std::error_code& ec) { return send(buffers, count, ec); },
+                                detail::At{"send", peer_});
     }
 
     /// Sends all bytes of several buffers, in order, without copying them together
     /// (sendmsg; typically one system call for a header and a payload). Returns the bytes sent.
     std::size_t send_all(const ConstBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
-        std::size_t total = 0;
-        for (std::size_t i = 0; i < count; ++i) total += buffers[i].size;
-        std::size_t sent = 0;
-        detail::Deadline deadline;
-        detail::ops::IoWindow window;
-        ec.clear();
-        while (sent < total) {
-            window.fill(buffers, count, sent);
-            auto n = io(
-                [&](std::error_code& e) { return detail::ops::sendmsg(fd_, window.data(), window.size(), 0, e); }, ec,
-                deadline);
-            if (ec) break;
-            sent += static_cast<std::size_t>(n);
-        }
-        return sent;
+        return detail::send_all_gather([this](const ConstBuffer* b, std::size_t n, std::size_t skip, detail::Deadline& d,
+                                               std::error_code& e) { return send_gather(b, n, skip, d, e); },
+                                        buffers, count, ec);
     }
     /// Sends all bytes of several buffers. @throws as `send_all(const void*, std::size_t)`.
     void send_all(const ConstBuffer* buffers, std::size_t count) {
         std::error_code ec;
         std::size_t sent = send_all(buffers, count, ec);
-        if (ec) {
-            std::size_t total = 0;
-            for (std::size_t i = 0; i < count; ++i) total += buffers[i].size;
-            detail::throw_partial(ec, "send_all", peer_, sent, total);
-        }
+        if (ec) detail::throw_partial(ec, "send_all", peer_, sent, detail::total_size(buffers, count));
     }
     /// Sends all bytes of several buffers: `send_all({sockit::buffer(header), sockit::buffer(body)})`.
     void send_all(std::initializer_list<ConstBuffer> buffers) { send_all(buffers.begin(), buffers.size()); }
@@ -397,32 +332,34 @@ public:
         detail::ops::IoWindow window;
         window.fill(buffers, count, 0);
         auto n = io(
-            [&](std::error_code& e) {
-                return detail::ops::recvmsg(fd_, window.data(), window.size(), 0, nullptr, nullptr, nullptr, e);
+            detail::Direction::in,
+            [&](int flags, std::error_code& e) {
+                return detail::ops::recvmsg(fd_, window.data(), window.size(), flags, nullptr, nullptr, nullptr, e);
             },
             ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
     /// Receives into several buffers with one system call. @throws as `recv(void*, std::size_t)`.
     std::size_t recv(const MutableBuffer* buffers, std::size_t count) {
-        std::error_code ec;
-        std::size_t n = recv(buffers, count, ec);
-        if (ec) detail::throw_at(ec, "recv", peer_);
-        return n;
+        return detail::or_throw([&](std::error_code& ec) { return recv(buffers, count, ec); },
+                                detail::At{"recv", peer_});
     }
 
     /// Receives up to `size` bytes; returns how many arrived. 0 means the peer closed
     /// the connection (for a stream socket), never an error.
     std::size_t recv(void* data, std::size_t size, std::error_code& ec) noexcept {
-        auto n = io([fd = fd_, data, size](std::error_code& e) { return detail::ops::recv(fd, data, size, 0, e); }, ec);
-        return ec ? 0 : static_cast<std::size_t>(n);
+        detail::Deadline deadline;
+        return recv_some(static_cast<char*>(data), size, deadline, ec);
     }
     /// Receives up to `size` bytes; 0 means the peer closed. @throws ConnectionReset, TimeoutError, Error.
     std::size_t recv(void* data, std::size_t size) {
-        std::error_code ec;
-        std::size_t n = recv(data, size, ec);
-        if (ec) detail::throw_at(ec, "recv", peer_);
-        return n;
+        return detail::or_throw([&](std::error_code& ec) { return recv(data, size, ec); }, detail::At{"recv", peer_});
+    }
+    /// Receives up to `max_size` bytes into a new string (Python's `recv(1024)`); empty means the peer closed.
+    std::string recv(std::size_t max_size, std::error_code& ec) {
+        std::string out(max_size, '\0');
+        out.resize(recv(&out[0], max_size, ec));
+        return out;
     }
     /// Receives up to `max_size` bytes into a new string (Python's `recv(1024)`); empty means the peer closed.
     std::string recv(std::size_t max_size) {
@@ -437,24 +374,14 @@ public:
      * `Errc::end_of_stream` (not a system error) and the result says how much came.
      */
     std::size_t recv_exactly(void* data, std::size_t size, std::error_code& ec) noexcept {
-        char* p = static_cast<char*>(data);
-        detail::Deadline deadline;
-        std::size_t got = 0;
-        ec.clear();
-        while (got < size) {
-            auto n = io([fd = fd_, at = p + got,
-                         left = size - got](std::error_code& e) { return detail::ops::recv(fd, at, left, 0, e); },
-                        ec, deadline);
-            if (ec) break;
-            if (n == 0) {
-                ec = make_error_code(Errc::end_of_stream);
-                break;
-            }
-            got += static_cast<std::size_t>(n);
-        }
-        return got;
+        return detail::recv_exactly([this](char* p, std::size_t n, detail::Deadline& d,
+                                           std::error_code& e) { return recv_some(p, n, d, e); },
+                                    data, size, ec);
     }
-    /// Receives exactly `size` bytes. @throws Error with `Errc::end_of_stream` if the peer closes first, or as `recv`.
+    /**
+     * Receives exactly `size` bytes. @throws Error with `Errc::end_of_stream` if the peer
+     * closes first, or as `recv`; `transferred()` says how many bytes are in `data`.
+     */
     void recv_exactly(void* data, std::size_t size) {
         std::error_code ec;
         std::size_t got = recv_exactly(data, size, ec);
@@ -465,81 +392,42 @@ public:
      * Receives up to and including `delimiter` (e.g. "\n") and returns it, never more than
      * `max_size` bytes: bytes after the delimiter stay in the socket for the next call, and
      * a peer that never sends the delimiter cannot make it allocate more. The timeout
-     * bounds the whole call. Errors: `Errc::limit_exceeded` (no delimiter within
-     * `max_size`; nothing is lost, the bytes are returned), `Errc::end_of_stream` (the
-     * peer closed first; what came is returned; empty if nothing did).
+     * bounds the whole call. On any error the bytes already taken from the socket are
+     * returned with `ec` set, so nothing is lost: `Errc::limit_exceeded` (no delimiter
+     * within `max_size`), `Errc::end_of_stream` (the peer closed first), a timeout.
      */
     std::string recv_until(std::string_view delimiter, std::size_t max_size, std::error_code& ec) {
-        std::string out;
-        ec.clear();
-        if (delimiter.empty() || max_size == 0) {
-            ec = make_error_code(Errc::invalid_argument);
-            return out;
-        }
-        detail::Deadline deadline;
-        std::string chunk;
-        while (out.size() < max_size) {
-            // Peek, find the delimiter in what came, then take exactly the bytes that belong to us.
-            chunk.resize(std::min<std::size_t>(max_size - out.size(), std::size_t{64} * 1024));
-            auto n = io(
-                [&](std::error_code& e) {
-                    return detail::ops::recv(fd_, &chunk[0], chunk.size(), detail::ops::msg_peek, e);
-                },
-                ec, deadline);
-            if (ec) return out;
-            if (n == 0) {
-                ec = make_error_code(Errc::end_of_stream);
-                return out;
-            }
-            std::size_t seen = out.size();
-            auto take = static_cast<std::size_t>(n);
-            out.append(chunk.data(), take);
-            std::size_t from = seen >= delimiter.size() ? seen - delimiter.size() + 1 : 0;
-            std::size_t at = out.find(delimiter, from);
-            if (at != std::string::npos) {
-                std::size_t end = at + delimiter.size();
-                take = end - seen;
-                out.resize(end);
-            }
-            std::size_t consumed = 0;
-            while (consumed < take) { // the peeked bytes are there: this does not block
-                auto m = io(
-                    [&](std::error_code& e) { return detail::ops::recv(fd_, &chunk[0], take - consumed, 0, e); }, ec,
-                    deadline);
-                if (ec) return out;
-                consumed += static_cast<std::size_t>(m);
-            }
-            if (at != std::string::npos) return out;
-        }
-        ec = make_error_code(Errc::limit_exceeded);
-        return out;
+        return detail::recv_until(
+            [this](char* p, std::size_t n, detail::Deadline& d, std::error_code& e) { return peek_some(p, n, d, e); },
+            [this](char* p, std::size_t n, detail::Deadline& d, std::error_code& e) { return recv_some(p, n, d, e); },
+            delimiter, max_size, ec);
     }
     /**
      * Receives up to and including `delimiter`, at most `max_size` bytes.
-     * @throws Error with `Errc::limit_exceeded` or `Errc::end_of_stream`, TimeoutError, or as `recv`.
+     * @throws Error with `Errc::limit_exceeded` or `Errc::end_of_stream`, TimeoutError, or as
+     *         `recv`; the exception's `received()` holds the bytes taken before the failure.
      */
     std::string recv_until(std::string_view delimiter, std::size_t max_size) {
         std::error_code ec;
         std::string out = recv_until(delimiter, max_size, ec);
-        if (ec) detail::throw_partial(ec, "recv_until", peer_, out.size(), max_size, "received");
+        if (ec) detail::throw_recv_until(ec, peer_, std::move(out), max_size);
         return out;
     }
 
     /// Sends one datagram to `to`; returns the bytes sent.
     std::size_t send_to(const void* data, std::size_t size, const Address& to, std::error_code& ec) noexcept {
         auto n = io(
-            [&](std::error_code& e) {
-                return detail::ops::sendto(fd_, data, size, 0, to.native(), to.native_size(), e);
+            detail::Direction::out,
+            [&](int flags, std::error_code& e) {
+                return detail::ops::sendto(fd_, data, size, flags, to.native(), to.native_size(), e);
             },
             ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
     /// Sends one datagram to `to`. @throws Error naming the address (EMSGSIZE above 65507 bytes on IPv4).
     std::size_t send_to(const void* data, std::size_t size, const Address& to) {
-        std::error_code ec;
-        std::size_t n = send_to(data, size, to, ec);
-        if (ec) detail::throw_at(ec, "send_to", to);
-        return n;
+        return detail::or_throw([&](std::error_code& ec) { return send_to(data, size, to, ec); },
+                                detail::At{"send_to", to});
     }
     /// Sends one datagram to `to`.
     std::size_t send_to(std::string_view data, const Address& to, std::error_code& ec) noexcept {
@@ -557,7 +445,10 @@ public:
         Datagram out{0, Address()};
         detail::socklen_type len = Address::native_capacity();
         auto n = io(
-            [&](std::error_code& e) { return detail::ops::recvfrom(fd_, data, size, 0, out.sender.native(), &len, e); },
+            detail::Direction::in,
+            [&](int flags, std::error_code& e) {
+                return detail::ops::recvfrom(fd_, data, size, flags, out.sender.native(), &len, e);
+            },
             ec);
         if (ec) return out;
         out.size = static_cast<std::size_t>(n);
@@ -584,10 +475,7 @@ public:
     }
     /// The address of the connected peer. @throws Error (ENOTCONN if not connected).
     Address peer_address() const {
-        std::error_code ec;
-        Address a = peer_address(ec);
-        if (ec) detail::throw_error(ec, "getpeername");
-        return a;
+        return detail::or_throw([&](std::error_code& ec) { return peer_address(ec); }, "getpeername");
     }
     /// The local address (getsockname): after `bind` to port 0, the port the system chose.
     Address local_address(std::error_code& ec) const noexcept {
@@ -598,10 +486,7 @@ public:
     }
     /// The local address. @throws Error.
     Address local_address() const {
-        std::error_code ec;
-        Address a = local_address(ec);
-        if (ec) detail::throw_error(ec, "getsockname");
-        return a;
+        return detail::or_throw([&](std::error_code& ec) { return local_address(ec); }, "getsockname");
     }
 
     /// Sets a typed option (see options.hpp), e.g. `set_option(sockit::NoDelay(true))`.
@@ -613,9 +498,8 @@ public:
     /// Sets a typed option. @throws Error naming the option.
     template <class Option>
     void set_option(const Option& option) {
-        std::error_code ec;
-        set_option(option, ec);
-        if (ec) detail::throw_error(ec, "setsockopt " + detail::option_label(option));
+        detail::or_throw([&](std::error_code& ec) { set_option(option, ec); },
+                         [&] { return "setsockopt " + detail::option_label(option); });
     }
     /// Reads a typed option, e.g. `get_option<sockit::NoDelay>().value()`.
     template <class Option>
@@ -629,10 +513,8 @@ public:
     /// Reads a typed option. @throws Error naming the option.
     template <class Option>
     Option get_option() const {
-        std::error_code ec;
-        auto option = get_option<Option>(ec);
-        if (ec) detail::throw_error(ec, "getsockopt " + detail::option_label(option));
-        return option;
+        return detail::or_throw([&](std::error_code& ec) { return get_option<Option>(ec); },
+                                [&] { return "getsockopt " + detail::option_label(Option()); });
     }
     /// Sets a raw option (setsockopt with any level and name).
     void set_option(int level, int name, const void* value, std::size_t size, std::error_code& ec) noexcept {
@@ -640,9 +522,8 @@ public:
     }
     /// Sets a raw option. @throws Error.
     void set_option(int level, int name, const void* value, std::size_t size) {
-        std::error_code ec;
-        set_option(level, name, value, size, ec);
-        if (ec) detail::throw_error(ec, "setsockopt level " + std::to_string(level) + " name " + std::to_string(name));
+        detail::or_throw([&](std::error_code& ec) { set_option(level, name, value, size, ec); },
+                         [&] { return "setsockopt " + raw_option_label(level, name); });
     }
     /// Reads a raw option into `value`; returns the size the system wrote.
     std::size_t get_option(int level, int name, void* value, std::size_t size, std::error_code& ec) const noexcept {
@@ -652,19 +533,15 @@ public:
     }
     /// Reads a raw option into `value`; returns the size the system wrote. @throws Error.
     std::size_t get_option(int level, int name, void* value, std::size_t size) const {
-        std::error_code ec;
-        std::size_t n = get_option(level, name, value, size, ec);
-        if (ec) detail::throw_error(ec, "getsockopt level " + std::to_string(level) + " name " + std::to_string(name));
-        return n;
+        return detail::or_throw([&](std::error_code& ec) { return get_option(level, name, value, size, ec); },
+                                [&] { return "getsockopt " + raw_option_label(level, name); });
     }
 
     /// Blocking (true: no timeout) or non-blocking (false: timeout zero), as Python's `setblocking`.
     void set_blocking(bool blocking, std::error_code& ec) noexcept { set_timeout_ns(blocking ? -1 : 0, ec); }
     /// Blocking or non-blocking. @throws Error.
     void set_blocking(bool blocking) {
-        std::error_code ec;
-        set_blocking(blocking, ec);
-        if (ec) detail::throw_error(ec, "set_blocking");
+        detail::or_throw([&](std::error_code& ec) { set_blocking(blocking, ec); }, "set_blocking");
     }
     /// False only in non-blocking mode (timeout zero), as Python's `getblocking`.
     bool blocking() const noexcept { return timeout_ns_ != 0; }
@@ -694,21 +571,19 @@ public:
     /// Sets the timeout of every blocking call. @throws Error naming the value if `timeout` is negative or NaN.
     template <class Rep, class Period>
     void set_timeout(std::chrono::duration<Rep, Period> timeout) {
-        std::error_code ec;
-        set_timeout(timeout, ec);
-        if (ec) {
-            char seconds[32];
-            std::snprintf(seconds, sizeof seconds, "%g", std::chrono::duration<double>(timeout).count());
-            detail::throw_error(ec, std::string("set_timeout ") + seconds + " s (must be zero or more)");
-        }
+        detail::or_throw([&](std::error_code& ec) { set_timeout(timeout, ec); },
+                         [&] {
+                             char seconds[32];
+                             std::snprintf(seconds, sizeof seconds, "%g",
+                                           std::chrono::duration<double>(timeout).count());
+                             return std::string("set_timeout ") + seconds + " s (must be zero or more)";
+                         });
     }
     /// Removes the timeout: calls block until they complete.
     void set_timeout(std::nullopt_t, std::error_code& ec) noexcept { set_timeout_ns(-1, ec); }
     /// Removes the timeout. @throws Error.
     void set_timeout(std::nullopt_t) {
-        std::error_code ec;
-        set_timeout(std::nullopt, ec);
-        if (ec) detail::throw_error(ec, "set_timeout");
+        detail::or_throw([&](std::error_code& ec) { set_timeout(std::nullopt, ec); }, "set_timeout");
     }
     /// The timeout: empty when blocking, zero when non-blocking.
     std::optional<std::chrono::nanoseconds> timeout() const noexcept {
@@ -726,56 +601,96 @@ public:
     }
     /// Shuts down one or both directions. @throws Error.
     void shutdown(Shutdown how = Shutdown::both) {
-        std::error_code ec;
-        shutdown(how, ec);
-        if (ec) detail::throw_at(ec, "shutdown", peer_);
+        detail::or_throw([&](std::error_code& ec) { shutdown(how, ec); }, detail::At{"shutdown", peer_});
     }
 
 protected:
-    /// Runs `attempt` (one system call) until it succeeds or fails for a reason other than
-    /// EINTR. With a timeout, the kernel waits (SO_RCVTIMEO/SO_SNDTIMEO) and would-block
-    /// means it expired. After an interruption, or when `deadline` was started by an earlier
-    /// call of the same operation (send_all), the kernel timeout is set to what is left of
-    /// the deadline for the retry, and restored afterwards. The hot calls' attempts capture
-    /// by value, so that a caller's loop variables can stay in registers.
+    /// Runs `attempt(flags, ec)` (one system call) as this socket's timeout says: see
+    /// `detail::timed_io`. `deadline` is shared by the calls of one operation (send_all).
     template <class Attempt>
-    auto io(Attempt&& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept -> decltype(attempt(ec)) {
-        if (timeout_ns_ > 0) return io_with_timeout(attempt, ec, deadline);
-        for (;;) {
-            auto result = attempt(ec);
-            if (!ec || !detail::is_interrupted(ec)) return result;
-        }
+    auto io(detail::Direction direction, Attempt&& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept
+        -> decltype(attempt(0, ec)) {
+        return detail::timed_io(fd_, direction, timeout_ns_, deadline, attempt, ec);
     }
     /// `io` with a deadline of its own.
     template <class Attempt>
-    auto io(Attempt&& attempt, std::error_code& ec) noexcept -> decltype(attempt(ec)) {
+    auto io(detail::Direction direction, Attempt&& attempt, std::error_code& ec) noexcept -> decltype(attempt(0, ec)) {
         detail::Deadline deadline;
-        return io(attempt, ec, deadline);
+        return detail::timed_io(fd_, direction, timeout_ns_, deadline, attempt, ec);
     }
 
     /// The peer this socket connected to or was accepted from (for messages); may be unspecified.
     const Address& known_peer() const noexcept { return peer_; }
 
+    /// `accept` into a system address of any family (Unix-domain servers use it). With a
+    /// timeout it waits with poll first, so a server waiting for its next client makes
+    /// two system calls (poll, accept) rather than three.
+    Socket accept_native(::sockaddr* address, detail::socklen_type* size, std::error_code& ec) noexcept {
+        Socket out;
+        detail::Deadline deadline;
+        if (timeout_ns_ > 0 && !detail::wait_ready(fd_, detail::Direction::in, timeout_ns_, deadline, ec)) return out;
+        out.fd_ = io(
+            detail::Direction::in,
+            [&](int, std::error_code& e) { return detail::ops::accept(fd_, address, size, e); }, ec, deadline);
+        if (ec) out.fd_ = detail::invalid_handle;
+        return out;
+    }
+
     /// `connect` to a system address of any family (Unix-domain sockets use it), with the
     /// same timeout and EINTR handling.
     void connect_native(const ::sockaddr* address, detail::socklen_type size, std::error_code& ec) noexcept {
-        detail::Deadline deadline;
-        if (timeout_ns_ > 0) deadline.start(timeout_ns_);
         detail::ops::connect(fd_, address, size, ec);
-        if (timeout_ns_ > 0 && (detail::is_in_progress(ec) || detail::is_would_block_fast(ec))) {
-            ec = make_error_code(Errc::timed_out); // SO_SNDTIMEO expired (EAGAIN for a full Unix-domain backlog)
-        } else if (detail::is_interrupted(ec)) {
-            // The connection goes on in the background: wait for it, never connect again.
-            while (!wait(detail::ops::poll_out, deadline, ec)) {
-                if (!detail::is_interrupted(ec)) return;
-            }
-            ec = pending_error();
-        }
+        if (ec) finish_connect(address, size, ec);
+    }
+
+    /// The one-call primitives the stream algorithms (detail/stream_algorithms.hpp) run on.
+    std::size_t send_some(const char* data, std::size_t size, detail::Deadline& deadline,
+                          std::error_code& ec) noexcept {
+        auto n = io(
+            detail::Direction::out,
+            [fd = fd_, data, size](int flags, std::error_code& e) {
+                return detail::ops::send(fd, data, size, flags, e);
+            },
+            ec, deadline);
+        return ec ? 0 : static_cast<std::size_t>(n);
+    }
+    /// Receives up to `size` bytes in one call (0: the peer closed).
+    std::size_t recv_some(char* data, std::size_t size, detail::Deadline& deadline, std::error_code& ec) noexcept {
+        auto n = io(
+            detail::Direction::in,
+            [fd = fd_, data, size](int flags, std::error_code& e) {
+                return detail::ops::recv(fd, data, size, flags, e);
+            },
+            ec, deadline);
+        return ec ? 0 : static_cast<std::size_t>(n);
+    }
+    /// Looks at up to `size` waiting bytes without taking them (MSG_PEEK).
+    std::size_t peek_some(char* data, std::size_t size, detail::Deadline& deadline, std::error_code& ec) noexcept {
+        auto n = io(
+            detail::Direction::in,
+            [fd = fd_, data, size](int flags, std::error_code& e) {
+                return detail::ops::recv(fd, data, size, flags | detail::ops::msg_peek, e);
+            },
+            ec, deadline);
+        return ec ? 0 : static_cast<std::size_t>(n);
+    }
+    /// Sends from byte `skip` of the buffers' concatenation, in one call (sendmsg).
+    std::size_t send_gather(const ConstBuffer* buffers, std::size_t count, std::size_t skip,
+                            detail::Deadline& deadline, std::error_code& ec) noexcept {
+        detail::ops::IoWindow window;
+        window.fill(buffers, count, skip);
+        auto n = io(
+            detail::Direction::out,
+            [&](int flags, std::error_code& e) {
+                return detail::ops::sendmsg(fd_, window.data(), window.size(), flags, e);
+            },
+            ec, deadline);
+        return ec ? 0 : static_cast<std::size_t>(n);
     }
 
 private:
     native_handle_type fd_ = detail::invalid_handle;
-    std::int64_t timeout_ns_ = -1; // < 0: blocking; 0: non-blocking; > 0: blocking + kernel timeouts
+    std::int64_t timeout_ns_ = -1; // < 0: blocking; 0: non-blocking; > 0: wait at most this long per call
     Address peer_;
 
     void close_quietly() noexcept {
@@ -788,87 +703,64 @@ private:
         return local_address(ignored);
     }
 
+    static std::string raw_option_label(int level, int name) {
+        return "level " + std::to_string(level) + " name " + std::to_string(name);
+    }
+
+    /// Records the timeout and puts the descriptor in the matching mode: O_NONBLOCK unless
+    /// blocking, which `accept` and `connect` (calls without a per-call flag) rely on. The
+    /// descriptor's mode is set even when the timeout does not change, as a `dup` copy may
+    /// have changed it.
     void set_timeout_ns(std::int64_t ns, std::error_code& ec) noexcept {
-        ec.clear();
-        if (ns == timeout_ns_) return;
-        if ((ns == 0) != (timeout_ns_ == 0)) {
-            detail::ops::set_nonblocking(fd_, ns == 0, ec);
-            if (ec) return;
-        }
-        if (ns > 0 || timeout_ns_ > 0) {
-            detail::ops::set_io_timeouts(fd_, ns > 0 ? ns : 0, ec);
-            if (ec) return;
-        }
-        timeout_ns_ = ns;
+        detail::ops::set_nonblocking(fd_, ns >= 0, ec);
+        if (!ec) timeout_ns_ = ns;
     }
 
-    /// The timeout case of `io`. The common case, a first attempt that succeeds, starts the
-    /// deadline and makes the call; everything else is in `io_after_timeout_error`.
-    template <class Attempt>
-    auto io_with_timeout(Attempt& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept
-        -> decltype(attempt(ec)) {
-        if (!deadline.started) {
-            deadline.start(timeout_ns_);
-            auto result = attempt(ec);
-            if (!ec) return result;
-            return io_after_timeout_error(attempt, ec, deadline, result, false);
+    /// The rest of a connect whose first call did not succeed at once.
+    SOCKIT_COLD void finish_connect(const ::sockaddr* address, detail::socklen_type size,
+                                    std::error_code& ec) noexcept {
+        if (address->sa_family == detail::af_unix_family) {
+            finish_unix_connect(address, size, ec);
+            return;
         }
-        // A later attempt within one deadline (send_all, recv_exactly): the kernel timeout
-        // is first cut to what is left.
-        if (!shorten_timeout(deadline, ec)) return decltype(attempt(ec))(-1);
-        auto result = attempt(ec);
-        return io_after_timeout_error(attempt, ec, deadline, result, true);
+        // EINTR, or EINPROGRESS of a socket with a timeout: the handshake goes on in the
+        // background, so wait for it and read its outcome, never connect again.
+        if (detail::is_interrupted(ec) || (detail::is_in_progress(ec) && timeout_ns_ != 0)) {
+            detail::Deadline deadline;
+            if (detail::wait_ready(fd_, detail::Direction::out, timeout_ns_, deadline, ec)) ec = pending_error();
+        }
     }
 
-    /// The rest of `io_with_timeout`: retries after EINTR with what is left of the deadline,
-    /// turns a kernel timeout (EAGAIN) into `Errc::timed_out`, and restores the kernel timeout
-    /// if it was cut.
-    template <class Attempt, class Result>
-    SOCKIT_COLD Result io_after_timeout_error(Attempt& attempt, std::error_code& ec, const detail::Deadline& deadline,
-                                              Result result, bool shortened) noexcept {
-        while (ec && detail::is_interrupted(ec)) {
-            if (!shorten_timeout(deadline, ec)) break;
-            shortened = true;
-            result = attempt(ec);
-        }
-        if (ec && detail::is_would_block_fast(ec)) ec = make_error_code(Errc::timed_out);
-        if (shortened) {
-            std::error_code ignored;
-            detail::ops::set_io_timeouts(fd_, timeout_ns_, ignored);
-        }
-        return result;
-    }
-
-    /// Sets the kernel timeout to what is left of `deadline`; false (timed out) if nothing is.
-    SOCKIT_COLD bool shorten_timeout(const detail::Deadline& deadline, std::error_code& ec) noexcept {
-        std::int64_t left = deadline.left();
-        if (left == 0) {
-            ec = make_error_code(Errc::timed_out);
-            return false;
-        }
-        detail::ops::set_io_timeouts(fd_, left, ec);
-        return !ec;
-    }
-
-    /// Waits until the descriptor is ready for `events` or `deadline` (if started) passes.
-    /// Returns false with `ec` set on timeout or error (EINTR included, for the caller to retry).
-    bool wait(short events, const detail::Deadline& deadline, std::error_code& ec) noexcept {
+    /**
+     * A Unix-domain connect is not a handshake that goes on in the background: Linux
+     * abandons one that a signal interrupts, and a full backlog makes a non-blocking one
+     * fail with EAGAIN, which poll cannot wait for. So the connect is made again, on the
+     * descriptor in blocking mode, with the kernel's send timeout (which bounds a
+     * Unix-domain connect) set to what is left of the deadline, and both restored after.
+     */
+    SOCKIT_COLD void finish_unix_connect(const ::sockaddr* address, detail::socklen_type size,
+                                         std::error_code& ec) noexcept {
+        if (timeout_ns_ == 0 || (!detail::is_interrupted(ec) && !detail::is_would_block(ec))) return;
+        std::error_code ignored;
+        const bool was_nonblocking = detail::ops::is_nonblocking(fd_, ignored);
+        if (was_nonblocking) detail::ops::set_nonblocking(fd_, false, ignored);
+        detail::Deadline deadline;
         for (;;) {
-            int wait_ms = -1;
-            if (deadline.started) {
-                std::int64_t left = deadline.left();
+            if (timeout_ns_ > 0) {
+                std::int64_t left = deadline.left(timeout_ns_);
                 if (left == 0) {
                     ec = make_error_code(Errc::timed_out);
-                    return false;
+                    break;
                 }
-                // Round up, so that poll never returns before the deadline.
-                std::int64_t ms = (left + 999999) / 1000000;
-                wait_ms = ms > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max() : static_cast<int>(ms);
+                detail::ops::set_send_timeout(fd_, left, ec);
+                if (ec) break;
             }
-            short revents = detail::ops::poll_one(fd_, events, wait_ms, ec);
-            if (ec) return false;
-            if (revents != 0) return true;
+            detail::ops::connect(fd_, address, size, ec);
+            if (ec == std::errc::already_connected) ec.clear();
+            if (!ec || !(detail::is_interrupted(ec) || (timeout_ns_ > 0 && detail::is_would_block(ec)))) break;
         }
+        if (timeout_ns_ > 0) detail::ops::set_send_timeout(fd_, 0, ignored);
+        if (was_nonblocking) detail::ops::set_nonblocking(fd_, true, ignored);
     }
 };
 

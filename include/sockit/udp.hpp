@@ -195,7 +195,12 @@ public:
      * slots were filled; each says its size, its sender and whether it was truncated.
      */
     std::size_t recv_batch(DatagramSlot* slots, std::size_t count, std::error_code& ec) noexcept {
-        auto n = io([&](std::error_code& e) { return detail::ops::recv_batch(native_handle(), slots, count, e); }, ec);
+        auto n = io(
+            detail::Direction::in,
+            [&](int flags, std::error_code& e) {
+                return detail::ops::recv_batch(native_handle(), slots, count, flags, e);
+            },
+            ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
     /// Receives up to `count` datagrams. @throws TimeoutError or Error.
@@ -223,9 +228,10 @@ public:
         detail::socklen_type len = Address::native_capacity();
         std::size_t segment = 0;
         auto n = io(
-            [&](std::error_code& e) {
+            detail::Direction::in,
+            [&](int flags, std::error_code& e) {
                 return detail::ops::recv_coalesced(native_handle(), buffer.data, buffer.size, out.sender.native(), &len,
-                                                   segment, e);
+                                                   segment, flags, e);
             },
             ec);
         if (ec) return out;
@@ -314,9 +320,10 @@ private:
         ec.clear();
         while (sent < count) {
             auto n = io(
-                [&](std::error_code& e) {
+                detail::Direction::out,
+                [&](int flags, std::error_code& e) {
                     return detail::ops::send_batch(native_handle(), datagrams + sent, count - sent, to, to_len, segment,
-                                                   e);
+                                                   flags, e);
                 },
                 ec, deadline);
             if (ec) break;

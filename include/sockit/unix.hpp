@@ -309,9 +309,10 @@ protected:
             return 0;
         }
         auto n = io(
-            [&](std::error_code& e) {
+            detail::Direction::out,
+            [&](int flags, std::error_code& e) {
                 return detail::ops::send_fds(native_handle(), data, size, fds, count, to ? to->native() : nullptr,
-                                             to ? to->native_size() : 0, e);
+                                             to ? to->native_size() : 0, flags, e);
             },
             ec);
         return ec ? 0 : static_cast<std::size_t>(n);
@@ -331,9 +332,10 @@ protected:
         detail::ops::ReceivedControl control;
         detail::socklen_type len = UnixAddress::native_capacity();
         auto n = io(
-            [&](std::error_code& e) {
+            detail::Direction::in,
+            [&](int flags, std::error_code& e) {
                 return detail::ops::recv_fds(native_handle(), data, size, fds, max_fds, out.sender.native(), &len,
-                                             control, e);
+                                             control, flags, e);
             },
             ec);
         if (ec) return out;
@@ -571,10 +573,9 @@ public:
     std::pair<UnixStream, UnixAddress> accept(std::error_code& ec) noexcept {
         std::pair<UnixStream, UnixAddress> out;
         detail::socklen_type len = UnixAddress::native_capacity();
-        native_handle_type fd = io(
-            [&](std::error_code& e) { return detail::ops::accept(native_handle(), out.second.native(), &len, e); }, ec);
+        Socket accepted = accept_native(out.second.native(), &len, ec);
         if (ec) return out;
-        out.first = UnixStream(Socket::from_fd(fd));
+        out.first = UnixStream(std::move(accepted));
         out.second.set_native_size(len);
         return out;
     }
@@ -640,8 +641,9 @@ public:
     /// Sends one datagram to `to`.
     std::size_t send_to(const void* data, std::size_t size, const UnixAddress& to, std::error_code& ec) noexcept {
         auto n = io(
-            [&](std::error_code& e) {
-                return detail::ops::sendto(native_handle(), data, size, 0, to.native(), to.native_size(), e);
+            detail::Direction::out,
+            [&](int flags, std::error_code& e) {
+                return detail::ops::sendto(native_handle(), data, size, flags, to.native(), to.native_size(), e);
             },
             ec);
         return ec ? 0 : static_cast<std::size_t>(n);
@@ -659,8 +661,9 @@ public:
         UnixDatagramInfo out;
         detail::socklen_type len = UnixAddress::native_capacity();
         auto n = io(
-            [&](std::error_code& e) {
-                return detail::ops::recvfrom(native_handle(), data, size, 0, out.sender.native(), &len, e);
+            detail::Direction::in,
+            [&](int flags, std::error_code& e) {
+                return detail::ops::recvfrom(native_handle(), data, size, flags, out.sender.native(), &len, e);
             },
             ec);
         if (ec) return out;

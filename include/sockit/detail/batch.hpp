@@ -60,7 +60,7 @@ inline std::size_t unsegmentable_prefix(const Buffer* datagrams, std::size_t cou
 /// are sent. Returns `count`, or -1 with `ec` set.
 template <class Buffer>
 inline ssize_type send_segmented(native_handle_type fd, const Buffer* datagrams, std::size_t count,
-                                 const ::sockaddr* to, socklen_type to_len, std::error_code& ec) noexcept {
+                                 const ::sockaddr* to, socklen_type to_len, int flags, std::error_code& ec) noexcept {
     ::iovec iov[batch_limit];
     for (std::size_t i = 0; i < count; ++i) {
         iov[i].iov_base = const_cast<void*>(static_cast<const void*>(datagrams[i].data));
@@ -80,7 +80,7 @@ inline ssize_type send_segmented(native_handle_type fd, const Buffer* datagrams,
     header->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
     const auto segment = static_cast<std::uint16_t>(datagrams[0].size);
     std::memcpy(CMSG_DATA(header), &segment, sizeof segment);
-    if (check(static_cast<ssize_type>(::sendmsg(fd, &msg, MSG_NOSIGNAL)), ec) < 0) return -1;
+    if (check(static_cast<ssize_type>(::sendmsg(fd, &msg, flags | MSG_NOSIGNAL)), ec) < 0) return -1;
     return static_cast<ssize_type>(count);
 }
 
@@ -103,12 +103,12 @@ inline bool udp_segmentation_supported(native_handle_type) noexcept { return fal
 /// datagram and `segment` is cleared, for the caller not to ask again.
 template <class Buffer>
 inline ssize_type send_batch(native_handle_type fd, const Buffer* datagrams, std::size_t count, const ::sockaddr* to,
-                             socklen_type to_len, bool& segment, std::error_code& ec) noexcept {
+                             socklen_type to_len, bool& segment, int flags, std::error_code& ec) noexcept {
     if (count > batch_limit) count = batch_limit;
 #ifdef __linux__
     if (segment && count >= segmented_run_minimum) {
         if (std::size_t run = segmentable_run(datagrams, count); run > 0) {
-            ssize_type sent = send_segmented(fd, datagrams, run, to, to_len, ec);
+            ssize_type sent = send_segmented(fd, datagrams, run, to, to_len, flags, ec);
             if (sent >= 0 || !segmentation_refused(ec)) return sent;
             segment = false;
             count = run; // refused: the same datagrams, one by one
@@ -127,14 +127,14 @@ inline ssize_type send_batch(native_handle_type fd, const Buffer* datagrams, std
         msgs[i].msg_hdr.msg_name = const_cast<::sockaddr*>(to);
         msgs[i].msg_hdr.msg_namelen = to != nullptr ? to_len : 0;
     }
-    return check(static_cast<ssize_type>(::sendmmsg(fd, msgs, static_cast<unsigned>(count), MSG_NOSIGNAL)), ec);
+    return check(static_cast<ssize_type>(::sendmmsg(fd, msgs, static_cast<unsigned>(count), flags | MSG_NOSIGNAL)), ec);
 #else
     (void)segment;
     // One sendto per datagram (ops::sendto: MSG_NOSIGNAL where there is SIGPIPE).
     std::size_t sent = 0;
     std::error_code error;
     for (; sent < count; ++sent) {
-        sendto(fd, datagrams[sent].data, datagrams[sent].size, 0, to, to != nullptr ? to_len : 0, error);
+        sendto(fd, datagrams[sent].data, datagrams[sent].size, flags, to, to != nullptr ? to_len : 0, error);
         if (error) break;
     }
     if (sent == 0) {
@@ -150,7 +150,8 @@ inline ssize_type send_batch(native_handle_type fd, const Buffer* datagrams, std
 /// `sender`, `truncated`); waits (per the descriptor's blocking mode) for the first
 /// one only, then takes what has already arrived. Returns how many were received.
 template <class Slot>
-inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t count, std::error_code& ec) noexcept {
+inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t count, int flags,
+                            std::error_code& ec) noexcept {
     if (count > batch_limit) count = batch_limit;
 #ifdef __linux__
     ::mmsghdr msgs[batch_limit];
@@ -165,7 +166,7 @@ inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t cou
         msgs[i].msg_hdr.msg_namelen = slots[i].sender.native_capacity();
     }
     ssize_type n = check(
-        static_cast<ssize_type>(::recvmmsg(fd, msgs, static_cast<unsigned>(count), MSG_WAITFORONE, nullptr)), ec);
+        static_cast<ssize_type>(::recvmmsg(fd, msgs, static_cast<unsigned>(count), flags | MSG_WAITFORONE, nullptr)), ec);
     for (ssize_type i = 0; i < n; ++i) {
         slots[i].size = msgs[i].msg_len;
         slots[i].truncated = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
@@ -178,7 +179,8 @@ inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t cou
     for (; got < count; ++got) {
         if (got > 0 && (poll_one(fd, poll_in, 0, error) & poll_in) == 0) break;
         socklen_type len = slots[got].sender.native_capacity();
-        ssize_type r = recvfrom(fd, slots[got].buffer.data, slots[got].buffer.size, 0, slots[got].sender.native(), &len,
+        ssize_type r = recvfrom(fd, slots[got].buffer.data, slots[got].buffer.size, got == 0 ? flags : 0,
+                                slots[got].sender.native(), &len,
                                 error);
         if (error) break;
         // ops::recvfrom returns more than the buffer holds when the datagram did not fit.
@@ -199,7 +201,7 @@ inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t cou
 /// `size` if it did not fit (then `size` bytes were stored), and sets `segment` to the size
 /// of each datagram but the last (the whole length when one came).
 inline ssize_type recv_coalesced(native_handle_type fd, void* data, std::size_t size, ::sockaddr* from,
-                                 socklen_type* from_len, std::size_t& segment, std::error_code& ec) noexcept {
+                                 socklen_type* from_len, std::size_t& segment, int flags, std::error_code& ec) noexcept {
 #ifdef __linux__
     ::iovec iov{data, size};
     // UDP_GRO's size comes after the timestamps and other socket-level data the user may have
@@ -212,7 +214,7 @@ inline ssize_type recv_coalesced(native_handle_type fd, void* data, std::size_t 
     msg.msg_iovlen = 1;
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
-    ssize_type n = check(static_cast<ssize_type>(::recvmsg(fd, &msg, MSG_TRUNC)), ec);
+    ssize_type n = check(static_cast<ssize_type>(::recvmsg(fd, &msg, flags | MSG_TRUNC)), ec);
     if (n < 0) return n;
     *from_len = msg.msg_namelen;
     segment = static_cast<std::size_t>(n);
@@ -233,7 +235,7 @@ inline ssize_type recv_coalesced(native_handle_type fd, void* data, std::size_t 
     }
     return n;
 #else
-    ssize_type n = recvfrom(fd, data, size, 0, from, from_len, ec);
+    ssize_type n = recvfrom(fd, data, size, flags, from, from_len, ec);
     if (n >= 0) segment = static_cast<std::size_t>(n);
     return n;
 #endif

@@ -55,26 +55,6 @@ inline native_handle_type check_handle(native_handle_type handle, std::error_cod
     return handle;
 }
 
-/// Winsock reports an expired SO_RCVTIMEO/SO_SNDTIMEO as WSAETIMEDOUT where POSIX says
-/// EAGAIN; socket.hpp expects the latter (and turns it into Errc::timed_out).
-inline void kernel_timeout_as_would_block(std::error_code& ec) noexcept {
-    if (ec == std::errc::timed_out) ec = native_error(WSAEWOULDBLOCK);
-}
-
-/// Linux applies SO_RCVTIMEO to accept and SO_SNDTIMEO to connect; Winsock does not. If
-/// option `name` holds a timeout, waits up to it for `events` on the blocking socket `fd`
-/// and returns false with would-block when it expires (true, ec clear: go ahead).
-inline bool wait_kernel_timeout(native_handle_type fd, int name, short events, std::error_code& ec) noexcept {
-    ::DWORD ms = 0;
-    int len = sizeof ms;
-    ec.clear();
-    if (::getsockopt(fd, SOL_SOCKET, name, reinterpret_cast<char*>(&ms), &len) != 0 || ms == 0) return true;
-    ::WSAPOLLFD p{fd, events, 0};
-    int r = check(::WSAPoll(&p, 1, ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms)), ec);
-    if (r == 0) ec = native_error(WSAEWOULDBLOCK);
-    return r > 0;
-}
-
 /// WSASocketW, never inherited by child processes (Windows' close-on-exec). Starts Winsock
 /// first if this is the process's first socket.
 inline native_handle_type socket(int family, int type, int protocol, std::error_code& ec) noexcept {
@@ -94,7 +74,6 @@ inline void close(native_handle_type fd, std::error_code& ec) noexcept { check(:
 /// child processes.
 inline native_handle_type accept(native_handle_type fd, ::sockaddr* addr, socklen_type* len,
                                  std::error_code& ec) noexcept {
-    if (!wait_kernel_timeout(fd, SO_RCVTIMEO, POLLIN, ec)) return invalid_handle;
     native_handle_type accepted = check_handle(::accept(fd, addr, len), ec);
     if (ec) return accepted;
     ::u_long off = 0;
@@ -110,45 +89,22 @@ inline native_handle_type accept(native_handle_type fd, ::sockaddr* addr, sockle
 }
 
 /// connect. A non-blocking connect that has started reports EINPROGRESS, as on POSIX
-/// (Winsock says WSAEWOULDBLOCK). A blocking socket with SO_SNDTIMEO gives up after it with
-/// EINPROGRESS, as Linux does: the connect is made non-blocking and waited for.
+/// (Winsock says WSAEWOULDBLOCK).
 inline void connect(native_handle_type fd, const ::sockaddr* addr, socklen_type len, std::error_code& ec) noexcept {
-    ::DWORD ms = 0;
-    int optlen = sizeof ms;
-    if (::getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, reinterpret_cast<char*>(&ms), &optlen) != 0) ms = 0;
-    ::u_long on = 1;
-    ::u_long off = 0;
-    if (ms != 0 && ::ioctlsocket(fd, fionbio, &on) != 0) ms = 0;
     check(::connect(fd, addr, len), ec);
     if (ec == std::errc::operation_would_block) ec = native_error(WSAEINPROGRESS);
-    if (ms == 0) return;
-    if (ec == std::errc::operation_in_progress) {
-        ::WSAPOLLFD p{fd, POLLOUT, 0};
-        int r = check(::WSAPoll(&p, 1, ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms)), ec);
-        if (r == 0) {
-            ec = native_error(WSAEINPROGRESS);
-        } else if (r > 0) {
-            int error = 0;
-            int error_len = sizeof error;
-            check(::getsockopt(fd, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&error), &error_len), ec);
-            if (!ec && error != 0) ec = native_error(error);
-        }
-    }
-    ::ioctlsocket(fd, fionbio, &off);
 }
 
 /// send (Windows has no SIGPIPE: nothing to suppress).
 inline ssize_type send(native_handle_type fd, const void* data, std::size_t size, int flags,
                        std::error_code& ec) noexcept {
     ssize_type result = check(::send(fd, static_cast<const char*>(data), int_size(size), flags), ec);
-    kernel_timeout_as_would_block(ec);
     return result;
 }
 
 /// recv.
 inline ssize_type recv(native_handle_type fd, void* data, std::size_t size, int flags, std::error_code& ec) noexcept {
     ssize_type result = check(::recv(fd, static_cast<char*>(data), int_size(size), flags), ec);
-    kernel_timeout_as_would_block(ec);
     return result;
 }
 
@@ -156,7 +112,6 @@ inline ssize_type recv(native_handle_type fd, void* data, std::size_t size, int 
 inline ssize_type sendto(native_handle_type fd, const void* data, std::size_t size, int flags, const ::sockaddr* addr,
                          socklen_type len, std::error_code& ec) noexcept {
     ssize_type result = check(::sendto(fd, static_cast<const char*>(data), int_size(size), flags, addr, len), ec);
-    kernel_timeout_as_would_block(ec);
     return result;
 }
 
@@ -167,7 +122,6 @@ inline ssize_type recvfrom(native_handle_type fd, void* data, std::size_t size, 
                            socklen_type* len, std::error_code& ec) noexcept {
     int capacity = int_size(size);
     ssize_type result = check(::recvfrom(fd, static_cast<char*>(data), capacity, flags, addr, len), ec);
-    kernel_timeout_as_would_block(ec);
     if (ec != std::errc::message_size) return result;
     ec.clear();
     return capacity + 1;
@@ -188,7 +142,6 @@ inline ssize_type sendmsg(native_handle_type fd, const io_buffer* bufs, std::siz
     int r = ::WSASend(fd, const_cast<io_buffer*>(bufs), static_cast<::DWORD>(count), &sent, static_cast<::DWORD>(flags),
                       nullptr, nullptr);
     check(r, ec);
-    kernel_timeout_as_would_block(ec);
     return ec ? -1 : static_cast<ssize_type>(sent);
 }
 
@@ -200,7 +153,6 @@ inline ssize_type recvmsg(native_handle_type fd, io_buffer* bufs, std::size_t co
     auto in_out_flags = static_cast<::DWORD>(flags);
     int r = ::WSARecvFrom(fd, bufs, static_cast<::DWORD>(count), &received, &in_out_flags, addr, len, nullptr, nullptr);
     check(r, ec);
-    kernel_timeout_as_would_block(ec);
     if (truncated != nullptr) *truncated = ec == std::errc::message_size;
     if (ec == std::errc::message_size) {
         ec.clear();
@@ -210,23 +162,20 @@ inline ssize_type recvmsg(native_handle_type fd, io_buffer* bufs, std::size_t co
     return ec ? -1 : static_cast<ssize_type>(received);
 }
 
-/// Sets the kernel's receive and send timeouts (SO_RCVTIMEO, SO_SNDTIMEO, in milliseconds on
-/// Windows) of a blocking socket; `ns` <= 0 removes them. Rounded up, never down to 0.
-inline void set_io_timeouts(native_handle_type fd, std::int64_t ns, std::error_code& ec) noexcept {
-    ::DWORD ms = ns > 0 ? static_cast<::DWORD>((ns + 999999) / 1000000) : 0;
-    const char* value = reinterpret_cast<const char*>(&ms);
-    check(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, value, sizeof ms), ec);
-    if (!ec) check(::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, value, sizeof ms), ec);
-}
-
-/// A monotonic clock in nanoseconds (QueryPerformanceCounter), used to keep a call's deadline.
-inline std::int64_t coarse_now_ns() noexcept {
+/// A monotonic clock in nanoseconds, read only when a call with a timeout has to wait.
+inline std::int64_t monotonic_now_ns() noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 
-/// The resolution of coarse_now_ns(): fine enough to count as 1 ns.
-inline std::int64_t coarse_resolution_ns() noexcept { return 1; }
+/// Sets the send timeout (SO_SNDTIMEO, in milliseconds); `ns` <= 0 removes it. Rounded up.
+inline void set_send_timeout(native_handle_type fd, std::int64_t ns, std::error_code& ec) noexcept {
+    ::DWORD ms = ns > 0 ? static_cast<::DWORD>(ns / 1000000 + (ns % 1000000 != 0 ? 1 : 0)) : 0;
+    check(::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, reinterpret_cast<const char*>(&ms), sizeof ms), ec);
+}
+
+/// Winsock has no per-call non-blocking flag: a socket with a timeout is non-blocking (FIONBIO).
+inline constexpr int msg_dontwait = 0;
 
 /// getsockopt.
 inline void getsockopt(native_handle_type fd, int level, int name, void* value, socklen_type* len,
@@ -422,45 +371,32 @@ inline bool is_nonblocking(native_handle_type fd, std::error_code& ec) noexcept 
     return !ec && (flags & O_NONBLOCK) != 0;
 }
 
-/// Sets the kernel's receive and send timeouts (SO_RCVTIMEO, SO_SNDTIMEO) of a blocking
-/// socket; `ns` <= 0 removes them. Rounded up to whole microseconds, never down to 0.
-inline void set_io_timeouts(native_handle_type fd, std::int64_t ns, std::error_code& ec) noexcept {
+/// Sets the kernel's send timeout (SO_SNDTIMEO), which bounds a blocking Unix-domain
+/// connect; `ns` <= 0 removes it. Rounded up to whole microseconds, never down to 0.
+inline void set_send_timeout(native_handle_type fd, std::int64_t ns, std::error_code& ec) noexcept {
     ::timeval tv{};
     if (ns > 0) {
-        std::int64_t us = (ns + 999) / 1000;
+        std::int64_t us = ns / 1000 + (ns % 1000 != 0 ? 1 : 0);
         tv.tv_sec = static_cast<decltype(tv.tv_sec)>(us / 1000000);
         tv.tv_usec = static_cast<decltype(tv.tv_usec)>(us % 1000000);
     }
-    check(::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), ec);
-    if (!ec) check(::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv), ec);
+    check(::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv), ec);
 }
 
-/// A cheap monotonic clock in nanoseconds (CLOCK_MONOTONIC_COARSE where available: a few
-/// instructions, resolution of a scheduler tick), used to keep a call's deadline.
-inline std::int64_t coarse_now_ns() noexcept {
+/// The monotonic clock in nanoseconds (vDSO, no system call), read only when a call with a
+/// timeout has to wait.
+inline std::int64_t monotonic_now_ns() noexcept {
     ::timespec ts; // filled by clock_gettime, which cannot fail for a monotonic clock
-#ifdef CLOCK_MONOTONIC_COARSE
-    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-#else
     ::clock_gettime(CLOCK_MONOTONIC, &ts);
-#endif
     return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
+
+/// Makes one call non-blocking whatever the descriptor's mode (which `dup` copies share).
+inline constexpr int msg_dontwait = MSG_DONTWAIT;
 
 /// fcntl(F_DUPFD_CLOEXEC): a close-on-exec duplicate of `fd`.
 inline native_handle_type dup(native_handle_type fd, std::error_code& ec) noexcept {
     return check(::fcntl(fd, F_DUPFD_CLOEXEC, 0), ec);
-}
-
-/// The resolution of coarse_now_ns() in nanoseconds (a scheduler tick; 1 if unknown).
-inline std::int64_t coarse_resolution_ns() noexcept {
-    ::timespec ts{};
-#ifdef CLOCK_MONOTONIC_COARSE
-    if (::clock_getres(CLOCK_MONOTONIC_COARSE, &ts) != 0) return 1;
-#else
-    if (::clock_getres(CLOCK_MONOTONIC, &ts) != 0) return 1;
-#endif
-    return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 /// Reads the close-on-exec flag (for tests and diagnostics).

@@ -70,6 +70,7 @@ inline bool is_would_block(const std::error_code& ec) noexcept {
 inline constexpr int af_unspec = AF_UNSPEC;
 inline constexpr int af_inet = AF_INET;
 inline constexpr int af_inet6 = AF_INET6;
+inline constexpr int af_unix_family = AF_UNIX;
 inline constexpr int sock_stream = SOCK_STREAM;
 inline constexpr int sock_dgram = SOCK_DGRAM;
 

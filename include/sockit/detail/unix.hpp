@@ -100,14 +100,14 @@ inline void peer_credentials(native_handle_type, long& pid, unsigned long& uid, 
 
 /// No descriptor passing on Windows: operation_not_supported.
 inline ssize_type send_fds(native_handle_type, const void*, std::size_t, const native_handle_type*, std::size_t,
-                           const ::sockaddr*, socklen_type, std::error_code& ec) noexcept {
+                           const ::sockaddr*, socklen_type, int, std::error_code& ec) noexcept {
     ec = unix_not_supported();
     return -1;
 }
 
 /// No descriptor passing on Windows: operation_not_supported.
 inline ssize_type recv_fds(native_handle_type, void*, std::size_t, native_handle_type*, std::size_t, ::sockaddr*,
-                           socklen_type*, ReceivedControl& out, std::error_code& ec) noexcept {
+                           socklen_type*, ReceivedControl& out, int, std::error_code& ec) noexcept {
     out = ReceivedControl{};
     ec = unix_not_supported();
     return -1;
@@ -169,7 +169,8 @@ inline void peer_credentials(native_handle_type fd, long& pid, unsigned long& ui
 
 /// sendmsg(2) of `size` bytes with `count` descriptors attached (SCM_RIGHTS), to `to` if given.
 inline ssize_type send_fds(native_handle_type fd, const void* data, std::size_t size, const native_handle_type* fds,
-                           std::size_t count, const ::sockaddr* to, socklen_type to_len, std::error_code& ec) noexcept {
+                           std::size_t count, const ::sockaddr* to, socklen_type to_len, int flags,
+                           std::error_code& ec) noexcept {
     alignas(::cmsghdr) char control[CMSG_SPACE(sizeof(native_handle_type) * max_fds_per_message)];
     ::iovec iov{const_cast<void*>(data), size};
     ::msghdr msg{};
@@ -187,7 +188,7 @@ inline ssize_type send_fds(native_handle_type fd, const void* data, std::size_t 
         c->cmsg_len = CMSG_LEN(sizeof(native_handle_type) * count);
         std::memcpy(CMSG_DATA(c), fds, sizeof(native_handle_type) * count);
     }
-    return check(::sendmsg(fd, &msg, MSG_NOSIGNAL), ec);
+    return check(::sendmsg(fd, &msg, flags | MSG_NOSIGNAL), ec);
 }
 
 /// recvmsg(2) with room for `capacity` descriptors, received close-on-exec (MSG_CMSG_CLOEXEC)
@@ -195,7 +196,7 @@ inline ssize_type send_fds(native_handle_type fd, const void* data, std::size_t 
 /// descriptor, whatever the flags say.
 inline ssize_type recv_fds(native_handle_type fd, void* data, std::size_t size, native_handle_type* fds,
                            std::size_t capacity, ::sockaddr* from, socklen_type* from_len, ReceivedControl& out,
-                           std::error_code& ec) noexcept {
+                           int flags, std::error_code& ec) noexcept {
     alignas(::cmsghdr) char control[CMSG_SPACE(sizeof(native_handle_type) * max_fds_per_message)];
     if (capacity > max_fds_per_message) capacity = max_fds_per_message;
     ::iovec iov{data, size};
@@ -209,7 +210,7 @@ inline ssize_type recv_fds(native_handle_type fd, void* data, std::size_t size, 
         msg.msg_controllen = CMSG_SPACE(sizeof(native_handle_type) * capacity);
     }
     out = ReceivedControl{};
-    ssize_type n = check(::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC), ec);
+    ssize_type n = check(::recvmsg(fd, &msg, flags | MSG_CMSG_CLOEXEC), ec);
     if (n < 0) return n;
     if (from_len != nullptr) *from_len = msg.msg_namelen;
     for (::cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {

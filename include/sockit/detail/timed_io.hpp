@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// The engine behind every blocking, non-blocking and timed call: one system call, retried
+// after EINTR, and after a would-block a wait with poll within the call's own deadline.
+// No kernel timeout option (SO_RCVTIMEO, SO_SNDTIMEO) is ever set on a socket, so nothing a
+// call does can change what another call, another thread or a `dup` copy will do.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <system_error>
+
+#include "sockit/detail/ops.hpp"
+#include "sockit/error.hpp"
+
+namespace sockit::detail {
+
+/// What a call waits for when it has to wait.
+enum class Direction : short {
+    in = ops::poll_in,  ///< data or a connection to accept
+    out = ops::poll_out ///< room to send, or a connect that finished
+};
+
+/// `a + b` for non-negative `b`, saturating at the largest value instead of overflowing.
+constexpr std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+    return a > std::numeric_limits<std::int64_t>::max() - b ? std::numeric_limits<std::int64_t>::max() : a + b;
+}
+
+// By condition, not errno value, so that Winsock's codes match too.
+inline bool is_interrupted(const std::error_code& ec) noexcept { return ec == std::errc::interrupted; }
+inline bool is_in_progress(const std::error_code& ec) noexcept { return ec == std::errc::operation_in_progress; }
+
+/**
+ * One call's deadline. It starts the first time the call has to wait, so a call that never
+ * waits never reads the clock; from then on every wait of the call (after a short read, a
+ * partial send, a signal) shares it, so the whole call waits no longer than its timeout.
+ */
+class Deadline {
+public:
+    /// The nanoseconds left of a deadline `timeout_ns` long (starting it now if it has not
+    /// started); 0 once it has passed.
+    std::int64_t left(std::int64_t timeout_ns) noexcept {
+        std::int64_t now = ops::monotonic_now_ns();
+        if (!started_) {
+            started_ = true;
+            at_ns_ = saturating_add(now, timeout_ns);
+        }
+        return at_ns_ > now ? at_ns_ - now : 0;
+    }
+
+private:
+    bool started_ = false;
+    std::int64_t at_ns_ = 0;
+};
+
+/// The flags that make one call behave as a socket with `timeout_ns` should: none when
+/// blocking (`timeout_ns` < 0, the raw call), MSG_DONTWAIT otherwise.
+constexpr int call_flags(std::int64_t timeout_ns) noexcept { return timeout_ns < 0 ? 0 : ops::msg_dontwait; }
+
+/**
+ * Waits until `fd` is ready in `direction`: forever if `timeout_ns` < 0, else within
+ * `deadline`. Returns true when the call should be tried again; false with `ec` set to
+ * `Errc::timed_out` or poll's error. An interrupted poll waits again for what is left.
+ */
+inline bool wait_ready(native_handle_type fd, Direction direction, std::int64_t timeout_ns, Deadline& deadline,
+                       std::error_code& ec) noexcept {
+    for (;;) {
+        int wait_ms = -1;
+        if (timeout_ns >= 0) {
+            std::int64_t left = deadline.left(timeout_ns);
+            if (left == 0) {
+                ec = make_error_code(Errc::timed_out);
+                return false;
+            }
+            std::int64_t ms = left / 1000000 + (left % 1000000 != 0 ? 1 : 0); // up: never wake early
+            wait_ms = ms > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max() : static_cast<int>(ms);
+        }
+        short revents = ops::poll_one(fd, static_cast<short>(direction), wait_ms, ec);
+        if (ec) {
+            if (is_interrupted(ec)) continue;
+            return false;
+        }
+        if (revents != 0) return true; // ready, or an error or hang-up the call will report
+    }
+}
+
+/// After `attempt` failed with `ec`: true to try again (EINTR, or a would-block followed by
+/// a successful wait); false to return `ec` (for non-blocking mode, the would-block itself).
+SOCKIT_COLD inline bool retry_after_error(native_handle_type fd, Direction direction, std::int64_t timeout_ns,
+                                          Deadline& deadline, std::error_code& ec) noexcept {
+    if (is_interrupted(ec)) return true;
+    if (timeout_ns == 0 || !is_would_block(ec)) return false;
+    // Blocking mode lands here too when the descriptor was made non-blocking behind this
+    // object's back (by a `dup` copy or foreign code): it waits, as blocking mode promises.
+    return wait_ready(fd, direction, timeout_ns, deadline, ec);
+}
+
+/**
+ * Runs `attempt(flags, ec)` — one system call — as a socket whose timeout is `timeout_ns`
+ * (< 0 blocking, 0 non-blocking, > 0 timed) should: the call itself first, with `flags`
+ * from `call_flags`; after a would-block a wait within `deadline`, then the call again.
+ * Without a timeout and without a would-block, this is exactly the raw system call.
+ */
+template <class Attempt>
+auto timed_io(native_handle_type fd, Direction direction, std::int64_t timeout_ns, Deadline& deadline,
+              Attempt&& attempt, std::error_code& ec) noexcept -> decltype(attempt(0, ec)) {
+    const int flags = call_flags(timeout_ns);
+    for (;;) {
+        auto result = attempt(flags, ec);
+        if (!ec || !retry_after_error(fd, direction, timeout_ns, deadline, ec)) return result;
+    }
+}
+
+} // namespace sockit::detail
