@@ -9,14 +9,17 @@
 // SIGINT/SIGTERM stop it by shutting the listening socket down from the signal
 // handler (shutdown(2) is async-signal-safe): the blocked accept returns, then
 // every client socket is shut down so that each thread's recv returns 0, and
-// every thread is joined.
+// every thread is joined. The threads of clients that leave are joined as the
+// room runs, within a second, also when no other client comes.
 //
 //   chat_room_threads [--host H] [--port P] [--quiet]
 #include <sockit/sockit.hpp>
 
 #include "chat_args.hpp"
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <list>
@@ -49,7 +52,11 @@ public:
         {
             std::lock_guard<std::mutex> lock(mutex_);
             members_.push_back(m);
-            threads_.emplace_back([this, m] { serve(m); });
+            Thread& t = threads_.emplace_back();
+            t.thread = std::thread([this, m, &t] {
+                serve(m);
+                t.done = true;
+            });
         }
         std::error_code ec;
         m->stream.set_no_delay(true, ec); // as chat_room: small lines go out at once
@@ -57,9 +64,19 @@ public:
         if (ec) m->stream.shutdown(sockit::Shutdown::both, ec); // its thread sees the end and leaves
     }
 
+    /// Joins the threads of clients that have left.
+    void forget_finished() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        threads_.remove_if([](Thread& t) { // `done` read once: it may turn true meanwhile
+            if (!t.done) return false;
+            t.thread.join();
+            return true;
+        });
+    }
+
     /// Shuts every member's socket down (their threads' recv returns 0) and joins the threads.
     void stop() {
-        std::vector<std::thread> threads;
+        std::list<Thread> threads;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             for (auto& m : members_) {
@@ -68,14 +85,20 @@ public:
             }
             threads.swap(threads_);
         }
-        for (auto& t : threads) t.join();
+        for (auto& t : threads) t.thread.join();
     }
 
 private:
+    /// A member's thread, `done` once it has finished with the room (in a list: it never moves).
+    struct Thread {
+        std::thread thread;
+        std::atomic<bool> done{false};
+    };
+
     bool quiet_;
     std::mutex mutex_;
-    std::list<std::shared_ptr<Member>> members_;
-    std::vector<std::thread> threads_;
+    std::list<std::shared_ptr<Member>> members_; // the last reference closes a member's socket
+    std::list<Thread> threads_;
 
     void serve(const std::shared_ptr<Member>& m) {
         if (!quiet_) std::cout << "+ " + m->name + " joined\n";
@@ -154,8 +177,15 @@ int main(int argc, char** argv) {
         listener = &server;
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
+        // Waits for a client at most a second at a time, so that the threads of clients who
+        // left are joined even when no other client comes; accept() then returns at once.
+        sockit::Poller poller(1);
+        poller.add(server, sockit::Interest::readable, 0);
         std::cout << "chat_room: listening on " << host << ':' << server.port() << " (threads)" << std::endl;
         while (stop_requested == 0) {
+            bool client_waiting = !poller.wait(std::chrono::seconds(1)).empty();
+            room.forget_finished();
+            if (!client_waiting || stop_requested != 0) continue;
             std::error_code ec;
             auto [stream, peer] = server.accept(ec);
             if (!ec) {

@@ -4,6 +4,8 @@
 // ("the server received it"), or with --echo sends the message back.
 #include "common.hpp"
 
+#include <poll.h>
+
 #include <list>
 #include <mutex>
 
@@ -18,6 +20,7 @@ struct Client {
 };
 
 std::mutex output_mutex;
+std::mutex clients_mutex; // guards the list of clients, and a client's stream while it is closed
 
 void say(const std::string& line) {
     std::lock_guard<std::mutex> lock(output_mutex);
@@ -38,7 +41,14 @@ void serve(Client& client, bool echo) {
     } catch (const sockit::Error& e) {
         say(who + " did not disconnect cleanly: " + e.what());
     }
-    client.done = true;
+    {
+        // Close the connection now that the client has left, not when this thread is joined.
+        // Under the lock: on a stop, another thread shuts every client's stream down.
+        std::lock_guard<std::mutex> lock(clients_mutex);
+        std::error_code ignored;
+        client.stream.close(ignored);
+    }
+    client.done = true; // the accept loop joins this thread within a second
 }
 
 } // namespace
@@ -51,7 +61,6 @@ int main(int argc, char** argv) {
     return chat::run(program.name, [&] {
         sockit::TcpServer server(options.host, options.port); // backlog 10 and SO_REUSEADDR, as the document
         std::list<Client> clients;
-        std::mutex clients_mutex;
 
         // On SIGINT or SIGTERM: wake accept() and every client's recv().
         chat::SignalStop stop([&] {
@@ -62,31 +71,34 @@ int main(int argc, char** argv) {
         });
         say("listening on " + server.local_address().to_string());
 
-        // Joins the threads of clients that have left and closes their descriptors (with clients_mutex held).
+        // Joins the threads of clients that have left and forgets them.
         auto forget_finished = [&] {
+            std::lock_guard<std::mutex> lock(clients_mutex);
             clients.remove_if([](Client& c) { // `done` read once: it may turn true meanwhile
                 if (!c.done) return false;
                 c.thread.join();
                 return true;
             });
         };
+        // Waits for a client at most a second at a time, so that the threads of clients who left
+        // are joined even when no other client comes; accept() then returns at once.
+        pollfd listener{server.native_handle(), POLLIN, 0};
         for (;;) {
+            bool client_waiting = ::poll(&listener, 1, 1000) > 0;
+            if (stop.stopped()) break;
+            forget_finished();
+            if (!client_waiting) continue;
             std::error_code ec;
             auto [stream, peer] = server.accept(ec);
             if (stop.stopped()) break;
-            if (ec) { // e.g. out of descriptors: free those of clients that left, wait a little, keep serving
+            if (ec) { // e.g. out of descriptors: wait a little for clients to leave, keep serving
                 say("accept: " + ec.message());
-                {
-                    std::lock_guard<std::mutex> lock(clients_mutex);
-                    forget_finished();
-                }
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
                 continue;
             }
             say(chat::peer_text(peer) + " connected");
             std::lock_guard<std::mutex> lock(clients_mutex);
             if (stop.stopped()) break; // the stop came after accept: this client is not served
-            forget_finished();
             Client& client = clients.emplace_back();
             client.stream = std::move(stream);
             client.peer = peer;

@@ -3,6 +3,7 @@
 // clang-format off
 // docs/reliability.md: a blocking server with a thread per connection whose accept
 // loop survives running out of descriptors, and that another thread stops at once.
+// A connection is closed as its client leaves, and its thread joined within a second.
 #include <sockit/sockit.hpp>
 
 #include <atomic>
@@ -24,19 +25,30 @@ public:
         std::error_code ignored;
         server_.shutdown(sockit::Shutdown::both, ignored); // accept fails with EINVAL
         acceptor_.join();
-        std::lock_guard<std::mutex> lock(mutex_);
-        for (Connection& c : connections_) c.stream.shutdown(sockit::Shutdown::both, ignored); // recv returns 0
-        for (Connection& c : connections_) c.thread.join();
+        {
+            std::lock_guard<std::mutex> lock(mutex_); // not while a connection's thread closes its stream
+            for (Connection& c : connections_) c.stream.shutdown(sockit::Shutdown::both, ignored); // recv returns 0
+        }
+        for (Connection& c : connections_) c.thread.join(); // the list no longer changes
     }
 
 private:
     struct Connection {
         sockit::TcpStream stream;
+        std::atomic<bool> done{false};
         std::thread thread;
     };
 
     void accept_loop() {
+        // Waits at most a second at a time, so that the threads of connections that ended
+        // are joined even when no other client comes; accept() then returns at once.
+        sockit::Poller poller(1);
+        poller.add(server_, sockit::Interest::readable, 0);
         for (;;) {
+            bool client_waiting = !poller.wait(std::chrono::seconds(1)).empty();
+            if (stopping_) return; // woken by stop()
+            forget_finished();
+            if (!client_waiting) continue;
             std::error_code ec;
             auto accepted = server_.accept(ec);
             if (stopping_) return; // woken by stop()
@@ -49,8 +61,26 @@ private:
             std::lock_guard<std::mutex> lock(mutex_);
             Connection& c = connections_.emplace_back();
             c.stream = std::move(accepted.first);
-            c.thread = std::thread([&stream = c.stream] { echo(stream); });
+            c.thread = std::thread([this, &c] {
+                echo(c.stream);
+                {
+                    std::lock_guard<std::mutex> closing(mutex_); // not while stop() shuts it down
+                    std::error_code ignored;
+                    c.stream.close(ignored); // as the client leaves, not when the thread is joined
+                }
+                c.done = true;
+            });
         }
+    }
+
+    /// Joins the threads of connections that ended and forgets them.
+    void forget_finished() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        connections_.remove_if([](Connection& c) { // `done` read once: it may turn true meanwhile
+            if (!c.done) return false;
+            c.thread.join();
+            return true;
+        });
     }
 
     static void echo(sockit::TcpStream& stream) {
@@ -75,6 +105,18 @@ int main() {
     client.send_all("ping");
     std::string reply = client.recv(4);
 
+    // A client that has finished sees the server close the connection at once, not when
+    // the server stops: the connection's thread closes it as the client leaves.
+    sockit::TcpClient leaving("127.0.0.1", listener.port());
+    leaving.set_timeout(std::chrono::seconds(2));
+    leaving.send_all("bye");
+    leaving.shutdown(sockit::Shutdown::write); // nothing more to send: the server's recv returns 0
+    std::string echoed;
+    char buf[16];
+    std::error_code ec; // set (timed out) if the server keeps the connection open
+    while (std::size_t n = leaving.recv(buf, sizeof buf, ec)) echoed.append(buf, n);
+    std::cout << "a client that left: '" << echoed << "', then " << (ec ? ec.message() : "end of stream") << '\n';
+
     // A client blocked in recv is woken the same way, from another thread.
     std::thread stopper([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(50)); // let the client block
@@ -87,5 +129,5 @@ int main() {
     std::string after = client.recv(4); // blocks until the stop: then "" (end of stream)
     stopper.join();
     std::cout << "reply '" << reply << "', then '" << after << "'\n";
-    return reply == "ping" && after.empty() ? 0 : 1;
+    return reply == "ping" && after.empty() && echoed == "bye" && !ec ? 0 : 1;
 }

@@ -221,14 +221,14 @@ TEST_CASE("faulty clients do not stop the example tcp_chat_server serving the ot
         std::vector<sockit::TcpClient> idle;
         inflict_faults(where, idle);
         CHECK(server->running());
-        // The server frees a finished client's descriptor at its next accept: connect until
-        // the server holds the idle clients and the one just connected, nothing else.
+        // The server closes a client's descriptor as the client leaves: connect until the
+        // server holds the idle clients and the one just connected, nothing else.
         int now = 0;
         CHECK(eventually(
             [&] {
                 sockit::TcpClient last(where);
                 last.send_all("x");
-                CHECK(last.recv(1) == "x"); // accepted and served, so the finished ones are freed
+                CHECK(last.recv(1) == "x"); // still accepted and served
                 now = stress::open_fds_of(server->pid());
                 return now == baseline + idle_clients + 1;
             },
