@@ -4,8 +4,6 @@
 // ("the server received it"), or with --echo sends the message back.
 #include "common.hpp"
 
-#include <poll.h>
-
 #include <list>
 #include <mutex>
 
@@ -81,16 +79,15 @@ int main(int argc, char** argv) {
             });
         };
         // Waits for a client at most a second at a time, so that the threads of clients who left
-        // are joined even when no other client comes; accept() then returns at once.
-        pollfd listener{server.native_handle(), POLLIN, 0};
+        // are joined even when no other client comes. Accepted streams have no timeout: an idle
+        // client is never dropped.
+        server.set_timeout(std::chrono::seconds(1));
         for (;;) {
-            bool client_waiting = ::poll(&listener, 1, 1000) > 0;
-            if (stop.stopped()) break;
-            forget_finished();
-            if (!client_waiting) continue;
             std::error_code ec;
             auto [stream, peer] = server.accept(ec);
             if (stop.stopped()) break;
+            forget_finished();
+            if (ec == sockit::Errc::timed_out) continue;
             if (ec) { // e.g. out of descriptors: wait a little for clients to leave, keep serving
                 say("accept: " + ec.message());
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
