@@ -198,7 +198,7 @@ struct SockitOneWay {
                 account(result, received, first, last, p.datagrams);
             },
             [&] {
-                sockit::UdpSocket sender;
+                sockit::UdpSocket sender(sockit::Family::v4);
                 const sockit::Address to("127.0.0.1", receiver.port());
                 std::vector<char> payload(p.message, 'o');
                 if constexpr (Batched) {

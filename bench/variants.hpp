@@ -371,7 +371,7 @@ struct Sockit {
                 }
             },
             [&] {
-                sockit::UdpSocket client;
+                sockit::UdpSocket client(sockit::Family::v4);
                 const sockit::Address to("127.0.0.1", server.port());
                 std::vector<char> buf(p.message, 'u');
                 timed_round_trips(p, run, [&]() BENCH_INLINE {

@@ -10,6 +10,8 @@
 #endif
 
 #include <chrono>
+#include <cstdio>
+#include <exception>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -25,7 +27,12 @@
 #include <iterator>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #endif
 
@@ -125,6 +132,75 @@ inline bool wait_until_blocked(const std::atomic<long>& tid) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return false;
+}
+#endif
+
+#ifndef _WIN32
+/**
+ * Runs `f` in a child process whose /etc/hosts reads `hosts` (a mount namespace of its own,
+ * inside a user namespace when not root), so that a test can give a name the addresses it
+ * needs. Returns `f`'s result (0: success), or 100 + a step if the child could not be set
+ * up, or 200 if it did not end within 20 s (it is then killed).
+ */
+template <class F>
+int with_hosts_file(const std::string& hosts, F&& f) {
+    char path[] = "/tmp/sockit-hosts-XXXXXX";
+    int fd = ::mkstemp(path);
+    if (fd < 0) return 101;
+    bool written = ::write(fd, hosts.data(), hosts.size()) == static_cast<ssize_t>(hosts.size());
+    ::close(fd);
+    if (!written) return 102;
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        if (::unshare(CLONE_NEWNS) != 0) {
+            uid_t uid = ::getuid();
+            gid_t gid = ::getgid();
+            if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) ::_exit(103);
+            auto write_file = [](const char* file, const std::string& text) {
+                int out = ::open(file, O_WRONLY);
+                bool ok = out >= 0 && ::write(out, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+                if (out >= 0) ::close(out);
+                return ok;
+            };
+            write_file("/proc/self/setgroups", "deny");
+            if (!write_file("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
+                !write_file("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1"))
+                ::_exit(104);
+        }
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(105);
+        if (::mount(path, "/etc/hosts", nullptr, MS_BIND, nullptr) != 0) ::_exit(106);
+        int result = 1;
+        try {
+            result = f();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "with_hosts_file: %s\n", e.what());
+            result = 107;
+        } catch (...) {
+            result = 107;
+        }
+        ::_exit(result);
+    }
+    int status = 0;
+    int result = 108;
+    if (pid > 0) {
+        Deadline deadline(std::chrono::milliseconds(20000));
+        for (;;) {
+            pid_t done = ::waitpid(pid, &status, WNOHANG);
+            if (done == pid) {
+                result = WIFEXITED(status) ? WEXITSTATUS(status) : 109;
+                break;
+            }
+            if (deadline.expired()) {
+                ::kill(pid, SIGKILL);
+                ::waitpid(pid, &status, 0);
+                result = 200;
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+    ::unlink(path);
+    return result;
 }
 #endif
 

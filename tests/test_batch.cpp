@@ -149,7 +149,7 @@ TEST_CASE("send_batch and recv_batch move many datagrams per call", "[udp][batch
     sockit_test::FdLeakCheck fds;
     UdpSocket receiver("127.0.0.1", 0);
     receiver.set_option(sockit::ReceiveBufferSize(4 * 1024 * 1024));
-    UdpSocket sender;
+    UdpSocket sender(sockit::Family::v4);
     const sockit::Address to("127.0.0.1", receiver.port());
 
     std::vector<std::string> payloads;
@@ -167,7 +167,7 @@ TEST_CASE("send_batch and recv_batch move many datagrams per call", "[udp][batch
 TEST_CASE("recv_batch reports truncation per datagram and honours the timeout", "[udp][batch]") {
     sockit_test::FdLeakCheck fds;
     UdpSocket receiver("127.0.0.1", 0);
-    UdpSocket sender;
+    UdpSocket sender(sockit::Family::v4);
     sender.connect(sockit::Address("127.0.0.1", receiver.port()));
     sockit::ConstBuffer two[] = {sockit::buffer("short"), sockit::buffer("much too long for the slot")};
     CHECK(sender.send_batch(two, 2) == 2);
@@ -201,7 +201,7 @@ TEST_CASE("send_batch delivers runs of equal-sized datagrams as separate datagra
     sockit_test::FdLeakCheck fds;
     UdpSocket receiver("127.0.0.1", 0);
     receiver.set_option(sockit::ReceiveBufferSize(4 * 1024 * 1024));
-    UdpSocket sender;
+    UdpSocket sender(sockit::Family::v4);
     const auto payloads = mixed_runs();
     std::vector<sockit::ConstBuffer> out;
     for (const auto& p : payloads) out.push_back(sockit::buffer(p));
@@ -273,7 +273,7 @@ TEST_CASE("send_batch makes one trip through the stack for a run of equal-sized 
         return;
     }
     receiver.set_timeout(2s);
-    UdpSocket sender;
+    UdpSocket sender(sockit::Family::v4);
     const sockit::Address to("127.0.0.1", receiver.port());
     std::string payload(100, 's');
     std::vector<sockit::ConstBuffer> run(8, sockit::buffer(payload));

@@ -30,7 +30,7 @@ TEST_CASE("An IPv4 group joined on the loopback interface receives our own datag
     const Address lo_address("127.0.0.1", 0);
     receiver.join_group(group, lo_address);
 
-    UdpSocket sender;
+    UdpSocket sender(sockit::Family::v4);
     sender.set_option(sockit::MulticastInterface(lo_address));
     sender.set_option(sockit::MulticastTimeToLive(1));
     sender.set_option(sockit::MulticastLoop(true));
@@ -114,7 +114,7 @@ TEST_CASE("Broadcast needs the Broadcast option", "[multicast][udp][broadcast]")
     sockit_test::FdLeakCheck fds;
     UdpSocket receiver("127.255.255.255", 0); // the loopback network's broadcast address
     Address broadcast("127.255.255.255", receiver.port());
-    UdpSocket sender;
+    UdpSocket sender(sockit::Family::v4);
     std::error_code ec;
     sender.send_to("no", 2, broadcast, ec);
     CHECK(ec == std::errc::permission_denied);

@@ -149,7 +149,7 @@ TEST_CASE("a refused connection says where", "[tcp]") {
         CHECK(e.code() == std::errc::connection_refused);
     }
     std::error_code ec;
-    auto client = TcpClient::connect("127.0.0.1", port, std::nullopt, ec);
+    auto client = TcpClient::open("127.0.0.1", port, std::nullopt, ec);
     CHECK(ec == std::errc::connection_refused);
     CHECK_FALSE(client.is_open());
 }
@@ -208,12 +208,20 @@ TEST_CASE("TcpClient connect timeout", "[tcp][timeout]") {
     CHECK(took.count() < 1000);
 }
 
-TEST_CASE("TcpClient connected with a timeout is blocking afterwards", "[tcp][timeout]") {
+TEST_CASE("TcpClient connected with a timeout keeps it, as Python's create_connection", "[tcp][timeout]") {
     FdLeakCheck leaks;
     TcpServer server("127.0.0.1", 0);
-    TcpClient client("127.0.0.1", server.port(), 2s);
-    CHECK_FALSE(client.timeout());
+    TcpClient client("127.0.0.1", server.port(), 150ms);
+    CHECK(client.timeout() == std::chrono::nanoseconds(150ms));
     CHECK(client.blocking());
+    auto accepted = server.accept();
+    char buf[4];
+    std::error_code ec;
+    auto took = sockit_test::elapsed([&] { client.recv(buf, sizeof buf, ec); });
+    CHECK(ec == sockit::Errc::timed_out);
+    CHECK(took >= 150ms);
+    TcpClient plain("127.0.0.1", server.port());
+    CHECK_FALSE(plain.timeout());
 }
 
 TEST_CASE("recv returns 0 when the peer closes; half-close", "[tcp]") {

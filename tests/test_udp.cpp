@@ -51,7 +51,7 @@ TEST_CASE("UDP send_to and recv_from", "[udp]") {
 
 TEST_CASE("an unbound UdpSocket can bind later", "[udp]") {
     FdLeakCheck leaks;
-    UdpSocket s;
+    UdpSocket s(Family::v4);
     s.bind(Address("127.0.0.1", 0));
     CHECK(s.port() != 0);
     CHECK(s.local_address().host() == "127.0.0.1");
@@ -65,7 +65,7 @@ TEST_CASE("an unbound UdpSocket can bind later", "[udp]") {
 TEST_CASE("connected UDP", "[udp]") {
     FdLeakCheck leaks;
     UdpSocket server("127.0.0.1", 0);
-    UdpSocket client;
+    UdpSocket client(Family::v4);
     client.connect(server.local_address());
     CHECK(client.peer_address() == server.local_address());
     CHECK(client.send("hello") == 5);
@@ -127,7 +127,7 @@ TEST_CASE("a datagram larger than the buffer is reported as truncated", "[udp]")
 TEST_CASE("connected UDP recv reports truncation", "[udp]") {
     FdLeakCheck leaks;
     UdpSocket server("127.0.0.1", 0);
-    UdpSocket client;
+    UdpSocket client(Family::v4);
     client.connect(server.local_address());
     server.send_to("too long for four", client.local_address());
     server.send_to("too long for four", client.local_address());
@@ -148,7 +148,7 @@ TEST_CASE("connected UDP recv reports truncation", "[udp]") {
 TEST_CASE("a 70000-byte datagram is refused with EMSGSIZE", "[udp]") {
     FdLeakCheck leaks;
     UdpSocket server("127.0.0.1", 0);
-    UdpSocket client;
+    UdpSocket client(Family::v4);
     std::vector<char> big(70000, 'x');
     std::error_code ec;
     CHECK(client.send_to(big.data(), big.size(), server.local_address(), ec) == 0);
@@ -191,7 +191,7 @@ TEST_CASE("Winsock errors read as text and compare equal to std::errc", "[udp][e
     FdLeakCheck leaks;
     UdpSocket first("127.0.0.1", 0);
     std::error_code ec;
-    UdpSocket second;
+    UdpSocket second(Family::v4);
     second.bind(first.local_address(), ec);
     CHECK(ec == std::errc::address_in_use);
     CHECK(std::string(ec.category().name()) == "winsock");

@@ -16,7 +16,7 @@ int main() {
         group.set_port(member.port());
         member.join_group(group, sockit::Address("127.0.0.1", 0)); // on the interface that has 127.0.0.1
 
-        sockit::UdpSocket sender;
+        sockit::UdpSocket sender(sockit::Family::v4);
         sender.set_option(sockit::MulticastInterface(sockit::Address("127.0.0.1", 0))); // leave by lo
         sender.set_option(sockit::MulticastTimeToLive(1));                            // this network only
         sender.set_option(sockit::MulticastLoop(true));                               // this host hears it
@@ -30,7 +30,7 @@ int main() {
         bool multicast_ok = std::string(buf, size) == "to the group";
 
         sockit::UdpSocket listener("127.255.255.255", 0); // the loopback network's broadcast address
-        sockit::UdpSocket shouter;
+        sockit::UdpSocket shouter(sockit::Family::v4);
         shouter.set_option(sockit::Broadcast(true)); // without it: Permission denied
         shouter.send_to("to everyone", sockit::Address("127.255.255.255", listener.port()));
         listener.set_timeout(std::chrono::seconds(3));

@@ -26,7 +26,7 @@ int main() {
 
     std::vector<sockit::ConstBuffer> datagrams;
     for (const std::string& reading : readings) datagrams.push_back(sockit::buffer(reading));
-    sockit::UdpSocket sender;
+    sockit::UdpSocket sender(sockit::Family::v4);
     sender.send_batch(datagrams.data(), datagrams.size(), receiver.local_address());
 
     static char storage[64][2048];

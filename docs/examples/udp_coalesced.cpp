@@ -28,7 +28,7 @@ int main() {
         readings.emplace_back(text);
     }
     for (const std::string& reading : readings) datagrams.push_back(sockit::buffer(reading));
-    sockit::UdpSocket sender;
+    sockit::UdpSocket sender(sockit::Family::v4);
     sender.send_batch(datagrams.data(), datagrams.size(), receiver.local_address());
 
     static char buffer[65536]; // the most one receive can bring

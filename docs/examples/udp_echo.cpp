@@ -22,7 +22,7 @@ int main() {
         }
     });
 
-    sockit::UdpSocket client; // not bound: the first send_to picks a port
+    sockit::UdpSocket client(sockit::Family::v4); // not bound: the first send_to picks a port
     client.set_timeout(std::chrono::seconds(3)); // a datagram may be lost: never wait forever
     bool all_back = true;
     for (std::string message : {"你好", "second datagram"}) {

@@ -31,7 +31,8 @@ namespace sockit {
  * @endcode
  */
 struct ConnectOptions {
-    /// How long each connection attempt may take; empty: the system's limit.
+    /// How long each connection attempt may take; empty: the system's limit. The connected
+    /// stream keeps it as its timeout (as Python's `create_connection` does).
     std::optional<std::chrono::nanoseconds> timeout;
     /// The local address to bind before connecting (port 0: any port); unspecified: the system's choice.
     /// Addresses of the other family fail with `address_family_not_supported`.
@@ -69,8 +70,7 @@ public:
             Socket s = open(address, ec);
             if (!ec && options_.timeout) s.set_timeout(*options_.timeout, ec);
             if (!ec) s.connect(address, ec);
-            if (!ec && options_.timeout) s.set_timeout(std::nullopt, ec);
-            if (!ec) return s;
+            if (!ec) return s; // keeping the timeout, as Python's create_connection does
             fail(address, ec);
         }
         return {};
@@ -174,8 +174,12 @@ private:
         return s;
     }
 
+    /// The connected socket, in blocking mode or with the timeout, which it keeps.
     Socket won(Socket s, std::error_code& ec) {
-        s.set_blocking(true, ec);
+        if (options_.timeout)
+            s.set_timeout(*options_.timeout, ec);
+        else
+            s.set_blocking(true, ec);
         return ec ? Socket() : std::move(s);
     }
 

@@ -21,6 +21,7 @@ enum class Errc {
     invalid_argument,      ///< an argument outside its allowed range (a negative timeout, ...)
     limit_exceeded,        ///< more data than the caller's limit arrived without the expected delimiter
     descriptors_truncated, ///< more descriptors arrived than the receiver made room for (all were closed)
+    ambiguous_host,        ///< a host name for a server or UDP socket has several addresses: it binds one
 };
 
 } // namespace sockit
@@ -45,6 +46,7 @@ public:
         case Errc::limit_exceeded: return "size limit reached before the delimiter";
         case Errc::descriptors_truncated:
             return "more descriptors were sent than the receiver made room for (those received were closed)";
+        case Errc::ambiguous_host: return "the host name has several addresses; a socket binds one";
         }
         return "unknown sockit error";
     }
@@ -57,7 +59,8 @@ public:
         case Errc::datagram_truncated:
         case Errc::limit_exceeded:
         case Errc::descriptors_truncated: return std::errc::message_size;
-        case Errc::end_of_stream: return {value, *this};
+        case Errc::end_of_stream:
+        case Errc::ambiguous_host: return {value, *this};
         }
         return {value, *this};
     }
@@ -156,7 +159,8 @@ namespace detail {
 /// Throws the sockit exception class that matches `ec`; `context` names the call and address.
 /// `transfer` says what the call had moved before it failed.
 [[noreturn]] inline void throw_error(const std::error_code& ec, const std::string& context, Transfer transfer = {}) {
-    if (ec.category() == resolver_category() || ec == Errc::invalid_address || ec == Errc::invalid_port)
+    if (ec.category() == resolver_category() || ec == Errc::invalid_address || ec == Errc::invalid_port ||
+        ec == Errc::ambiguous_host)
         throw AddressError(ec, context, std::move(transfer));
     if (ec == std::errc::timed_out) throw TimeoutError(ec, context, std::move(transfer));
     if (ec == std::errc::connection_refused) throw ConnectionRefused(ec, context, std::move(transfer));

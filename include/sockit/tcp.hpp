@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,17 +12,12 @@
 
 #include "sockit/address.hpp"
 #include "sockit/connect.hpp"
+#include "sockit/detail/bind_address.hpp"
+#include "sockit/detail/throwing.hpp"
 #include "sockit/error.hpp"
 #include "sockit/socket.hpp"
 
 namespace sockit {
-
-namespace detail {
-/// Names the input that made resolving `host` and `port` fail, for messages.
-inline std::string resolve_context(std::string_view host, int port, const std::error_code& ec) {
-    return ec == Errc::invalid_port ? "port " + std::to_string(port) : "resolve " + quoted(host);
-}
-} // namespace detail
 
 /**
  * A connected TCP socket: what `TcpServer::accept` returns and what `TcpClient` is.
@@ -51,6 +47,8 @@ public:
     void set_no_delay(bool on, std::error_code& ec) noexcept { set_option(NoDelay(on), ec); }
     /// Turns Nagle's algorithm off (true) or on. @throws Error.
     void set_no_delay(bool on = true) { set_option(NoDelay(on)); }
+    /// True if Nagle's algorithm is off.
+    bool no_delay(std::error_code& ec) const noexcept { return get_option<NoDelay>(ec).value(); }
     /// True if Nagle's algorithm is off. @throws Error.
     bool no_delay() const { return get_option<NoDelay>().value(); }
 
@@ -62,7 +60,9 @@ public:
 
 /**
  * A `TcpStream` that connects on construction, like Python's `create_connection`:
- * the host is resolved and every address is tried in turn until one connects.
+ * the host is resolved and every address is tried in turn until one connects. A
+ * timeout bounds each attempt and stays on the connected stream (as Python's does):
+ * every later call waits at most that long.
  *
  * @code
  * sockit::TcpClient client("localhost", 7777, std::chrono::seconds(3));
@@ -71,9 +71,12 @@ public:
  */
 class TcpClient : public TcpStream {
 public:
+    /// A client that owns no socket.
+    TcpClient() noexcept = default;
+
     /**
      * Connects to `host` (a name or numeric address) on `port`. With `timeout`,
-     * each connection attempt gives up after it; the connected stream is blocking.
+     * each connection attempt gives up after it, and the connected stream keeps it.
      * @throws AddressError if the host cannot be resolved or the port is out of range;
      *         ConnectionRefused, TimeoutError or Error (naming every address tried) if no address connects.
      */
@@ -81,14 +84,13 @@ public:
         : TcpClient(host, port, with_timeout(timeout)) {}
 
     /**
-     * Connects to `host` on `port` as `options` say: a timeout for each attempt, a source
-     * address, Happy Eyeballs. @throws as the constructor above.
+     * Connects to `host` on `port` as `options` say: a timeout for each attempt (kept by the
+     * connected stream), a source address, Happy Eyeballs. @throws as the constructor above.
      */
     TcpClient(std::string_view host, int port, const ConnectOptions& options) {
-        std::error_code ec;
         std::string tried;
-        *this = connect(host, port, options, ec, &tried);
-        if (ec) detail::throw_error(ec, tried);
+        *this = detail::or_throw([&](std::error_code& ec) { return open_named(host, port, options, ec, &tried); },
+                                 [&] { return tried; });
     }
 
     /**
@@ -96,56 +98,67 @@ public:
      * resolution. @throws ConnectionRefused, TimeoutError or Error naming every address tried.
      */
     explicit TcpClient(const std::vector<Address>& addresses, const ConnectOptions& options = {}) {
-        std::error_code ec;
         std::string tried;
-        *this = connect(addresses, options, ec, &tried);
-        if (ec) detail::throw_error(ec, tried);
+        *this = detail::or_throw([&](std::error_code& ec) { return open_list(addresses, options, ec, &tried); },
+                                 [&] { return tried; });
     }
 
     /// Connects to one address. @throws as the host-name constructor.
     explicit TcpClient(const Address& address, std::optional<std::chrono::nanoseconds> timeout = std::nullopt)
         : TcpClient(std::vector<Address>{address}, with_timeout(timeout)) {}
 
-    /// Connects without throwing; on failure `ec` holds the last attempt's error. If
-    /// `tried` is given it receives a description of every attempt for messages.
-    static TcpClient connect(std::string_view host, int port, std::optional<std::chrono::nanoseconds> timeout,
-                             std::error_code& ec, std::string* tried = nullptr) {
-        return connect(host, port, with_timeout(timeout), ec, tried);
+    /// Connects without throwing: the client, or one that owns nothing with `ec` set to the
+    /// last attempt's error.
+    static TcpClient open(std::string_view host, int port, const ConnectOptions& options,
+                          std::error_code& ec) noexcept {
+        return guarded(ec, [&] { return open_named(host, port, options, ec, nullptr); });
     }
-
-    /// Resolves `host` and connects as `options` say, without throwing; see above.
-    static TcpClient connect(std::string_view host, int port, const ConnectOptions& options, std::error_code& ec,
-                             std::string* tried = nullptr) {
-        std::vector<Address> addresses;
-        if (check(options, ec, tried)) addresses = Address::resolve(host, port, Family::unspecified, ec);
-        if (ec) {
-            if (tried != nullptr && tried->empty()) *tried = detail::resolve_context(host, port, ec);
-            return TcpClient(Private{});
-        }
-        std::string label = std::string(host) + " port " + std::to_string(port);
-        return connect_to(addresses, options, ec, tried, label);
+    /// Connects with a timeout for each attempt, without throwing; see above.
+    static TcpClient open(std::string_view host, int port, std::optional<std::chrono::nanoseconds> timeout,
+                          std::error_code& ec) noexcept {
+        return guarded(ec, [&] { return open_named(host, port, with_timeout(timeout), ec, nullptr); });
     }
-
     /// Connects to the first of `addresses` that answers, without throwing; see above.
-    static TcpClient connect(const std::vector<Address>& addresses, const ConnectOptions& options, std::error_code& ec,
-                             std::string* tried = nullptr) {
-        if (!check(options, ec, tried)) return TcpClient(Private{});
-        if (addresses.empty()) {
-            ec = make_error_code(Errc::invalid_argument);
-            if (tried != nullptr) *tried = "connect (an empty list of addresses)";
-            return TcpClient(Private{});
-        }
-        return connect_to(addresses, options, ec, tried, "");
+    static TcpClient open(const std::vector<Address>& addresses, const ConnectOptions& options,
+                          std::error_code& ec) noexcept {
+        return guarded(ec, [&] { return open_list(addresses, options, ec, nullptr); });
+    }
+
+    /// Connects without throwing; `tried` receives a description of every attempt.
+    [[deprecated("use TcpClient::open")]] static TcpClient connect(std::string_view host, int port,
+                                                                  std::optional<std::chrono::nanoseconds> timeout,
+                                                                  std::error_code& ec, std::string* tried = nullptr) {
+        return open_named(host, port, with_timeout(timeout), ec, tried);
+    }
+    /// Connects without throwing; `tried` receives a description of every attempt.
+    [[deprecated("use TcpClient::open")]] static TcpClient connect(std::string_view host, int port,
+                                                                  const ConnectOptions& options, std::error_code& ec,
+                                                                  std::string* tried = nullptr) {
+        return open_named(host, port, options, ec, tried);
+    }
+    /// Connects without throwing; `tried` receives a description of every attempt.
+    [[deprecated("use TcpClient::open")]] static TcpClient connect(const std::vector<Address>& addresses,
+                                                                  const ConnectOptions& options, std::error_code& ec,
+                                                                  std::string* tried = nullptr) {
+        return open_list(addresses, options, ec, tried);
     }
 
 private:
-    struct Private {};
-    explicit TcpClient(Private) noexcept {}
-
     static ConnectOptions with_timeout(std::optional<std::chrono::nanoseconds> timeout) {
         ConnectOptions options;
         options.timeout = timeout;
         return options;
+    }
+
+    /// Runs `make`, turning a failed allocation into an error code (the factories are noexcept).
+    template <class Make>
+    static TcpClient guarded(std::error_code& ec, Make&& make) noexcept {
+        try {
+            return make();
+        } catch (const std::bad_alloc&) {
+            ec = std::make_error_code(std::errc::not_enough_memory);
+            return TcpClient();
+        }
     }
 
     static bool check(const ConnectOptions& options, std::error_code& ec, std::string* tried) {
@@ -161,9 +174,32 @@ private:
         return false;
     }
 
+    static TcpClient open_named(std::string_view host, int port, const ConnectOptions& options, std::error_code& ec,
+                                std::string* tried) {
+        std::vector<Address> addresses;
+        if (check(options, ec, tried)) addresses = Address::resolve(host, port, Family::unspecified, ec);
+        if (ec) {
+            if (tried != nullptr && tried->empty()) *tried = detail::resolve_context(host, port, ec);
+            return TcpClient();
+        }
+        std::string label = std::string(host) + " port " + std::to_string(port);
+        return connect_to(addresses, options, ec, tried, label);
+    }
+
+    static TcpClient open_list(const std::vector<Address>& addresses, const ConnectOptions& options,
+                               std::error_code& ec, std::string* tried) {
+        if (!check(options, ec, tried)) return TcpClient();
+        if (addresses.empty()) {
+            ec = make_error_code(Errc::invalid_argument);
+            if (tried != nullptr) *tried = "connect (an empty list of addresses)";
+            return TcpClient();
+        }
+        return connect_to(addresses, options, ec, tried, "");
+    }
+
     static TcpClient connect_to(const std::vector<Address>& addresses, const ConnectOptions& options,
                                 std::error_code& ec, std::string* tried, const std::string& label) {
-        TcpClient client{Private{}};
+        TcpClient client;
         std::string failures;
         detail::Connector connector(options, failures);
         sockit::Socket s = options.happy_eyeballs ? connector.race(addresses, ec) : connector.one_by_one(addresses, ec);
@@ -181,7 +217,7 @@ private:
 
 /// How `TcpServer` sets up its listening socket.
 struct ServerOptions {
-    int backlog = 10; ///< pending connections the system queues (the document's 10)
+    int backlog = Socket::default_backlog; ///< pending connections the system queues
     /// A restarted server can bind its port at once (SO_REUSEADDR), and no other socket can
     /// bind it while this one listens. On Windows, where SO_REUSEADDR would let another
     /// socket take the port, this sets SO_EXCLUSIVEADDRUSE instead; there the port may stay
@@ -189,10 +225,18 @@ struct ServerOptions {
     bool reuse_address = true;
     bool reuse_port = false; ///< SO_REUSEPORT; never on unless asked
     bool dual_stack = false; ///< one IPv6 listener that also accepts IPv4 (host "" or "::")
+    /// With a host name: only its addresses of this family count (a name with an IPv4 and
+    /// an IPv6 address is refused as ambiguous unless a family is chosen).
+    Family family = Family::unspecified;
 };
 
 /**
  * A listening TCP socket.
+ *
+ * A host name is resolved and must name one address: a server binds one, so a name with
+ * several (e.g. `localhost` with 127.0.0.1 and ::1) is refused with `Errc::ambiguous_host`
+ * unless `ServerOptions::family` picks one. Accepted streams are blocking with no timeout,
+ * whatever the server's.
  *
  * @code
  * sockit::TcpServer server("127.0.0.1", 0);       // port 0: the system picks
@@ -207,31 +251,49 @@ public:
 
     /**
      * Listens on `host` (empty: every IPv4 interface, or every interface with
-     * `dual_stack`) and `port` (0: the system picks; see `port()`).
-     * @throws AddressError for bad host or port text, AddressInUse, or Error.
+     * `dual_stack`; a name must have one address) and `port` (0: the system picks; see `port()`).
+     * @throws AddressError for bad host or port text or an ambiguous name, AddressInUse, or Error.
      */
     TcpServer(std::string_view host, int port, ServerOptions options = {}) {
-        std::error_code ec;
-        Address address;
-        if (options.dual_stack && host.empty()) {
-            address = Address::any(Family::v6, 0);
-            if (port < 0 || port > 65535) ec = make_error_code(Errc::invalid_port);
-            address.set_port(static_cast<std::uint16_t>(port));
-        } else {
-            auto all = Address::resolve(host, port, Family::unspecified, ec);
-            if (!ec) address = all.front();
-        }
-        if (ec) detail::throw_error(ec, detail::resolve_context(host, port, ec));
-        listen_on(address, options);
+        std::string context;
+        *this = detail::or_throw([&](std::error_code& ec) { return open_named(host, port, options, ec, context); },
+                                 [&] { return context; });
     }
 
     /// Listens on `address`. @throws AddressInUse or Error.
-    explicit TcpServer(const Address& address, ServerOptions options = {}) { listen_on(address, options); }
+    explicit TcpServer(const Address& address, ServerOptions options = {}) {
+        std::string context;
+        *this = detail::or_throw([&](std::error_code& ec) { return open_at(address, options, ec, context); },
+                                 [&] { return context; });
+    }
+
+    /// Listens without throwing: the server, or one that owns nothing with `ec` set.
+    static TcpServer open(std::string_view host, int port, const ServerOptions& options,
+                          std::error_code& ec) noexcept {
+        try {
+            std::string context;
+            return open_named(host, port, options, ec, context);
+        } catch (const std::bad_alloc&) {
+            ec = std::make_error_code(std::errc::not_enough_memory);
+            return TcpServer();
+        }
+    }
+    /// Listens on `address` without throwing; see above.
+    static TcpServer open(const Address& address, const ServerOptions& options, std::error_code& ec) noexcept {
+        try {
+            std::string context;
+            return open_at(address, options, ec, context);
+        } catch (const std::bad_alloc&) {
+            ec = std::make_error_code(std::errc::not_enough_memory);
+            return TcpServer();
+        }
+    }
 
     using Socket::close;
     using Socket::local_address;
 
-    /// Accepts one connection: the stream and the peer's address. Honours the timeout.
+    /// Accepts one connection: the stream (blocking, no timeout) and the peer's address.
+    /// Honours the server's timeout.
     std::pair<TcpStream, Address> accept(std::error_code& ec) noexcept {
         auto accepted = Socket::accept(ec);
         return {TcpStream(std::move(accepted.first)), accepted.second};
@@ -243,26 +305,55 @@ public:
     }
 
     /// The port the server listens on (the chosen one after port 0).
+    std::uint16_t port(std::error_code& ec) const noexcept { return local_address(ec).port(); }
+    /// The port the server listens on. @throws Error.
     std::uint16_t port() const { return local_address().port(); }
 
     /// The underlying socket.
     Socket& socket() noexcept { return *this; }
 
 private:
-    void listen_on(const Address& address, const ServerOptions& options) {
-        std::error_code ec;
-        if (options.dual_stack && !address.is_v6()) {
-            detail::throw_error(make_error_code(Errc::invalid_argument),
-                                "dual-stack server on " + address.to_string() + " (needs an IPv6 or empty host)");
+    static TcpServer open_named(std::string_view host, int port, const ServerOptions& options, std::error_code& ec,
+                                std::string& context) {
+        Address address;
+        if (options.dual_stack && host.empty()) {
+            address = Address::parse("::", port, ec);
+            if (ec) context = detail::resolve_context(host, port, ec);
+        } else {
+            address = detail::bind_address(host, port, options.family, ec, context);
         }
-        sockit::Socket s(address.family(), SocketType::stream);
-        if (options.reuse_address) s.set_option(detail::BooleanOption<detail::tags::ListenerReuse>(true));
-        if (options.reuse_port) s.set_option(ReusePort(true));
-        if (address.is_v6()) s.set_option(V6Only(!options.dual_stack));
-        s.bind(address);
-        s.listen(options.backlog, ec);
-        if (ec) detail::throw_at(ec, "listen", address);
-        static_cast<Socket&>(*this) = std::move(s);
+        return ec ? TcpServer() : open_at(address, options, ec, context);
+    }
+
+    static TcpServer open_at(const Address& address, const ServerOptions& options, std::error_code& ec,
+                             std::string& context) {
+        TcpServer server;
+        ec.clear();
+        const char* call = "listen";
+        if (options.dual_stack && !address.is_v6()) {
+            ec = make_error_code(Errc::invalid_argument);
+            context = "dual-stack server on " + address.to_string() + " (needs an IPv6 or empty host)";
+            return server;
+        }
+        sockit::Socket s = Socket::open(address.family(), SocketType::stream, 0, ec);
+        if (!ec && options.reuse_address) s.set_option(detail::BooleanOption<detail::tags::ListenerReuse>(true), ec);
+        if (!ec && options.reuse_port) s.set_option(ReusePort(true), ec);
+        if (!ec && address.is_v6()) s.set_option(V6Only(!options.dual_stack), ec);
+        if (ec) call = "setsockopt";
+        if (!ec) {
+            s.bind(address, ec);
+            call = "bind";
+        }
+        if (!ec) {
+            s.listen(options.backlog, ec);
+            call = "listen";
+        }
+        if (ec) {
+            context = detail::context(call, address);
+            return server;
+        }
+        static_cast<Socket&>(server) = std::move(s);
+        return server;
     }
 };
 

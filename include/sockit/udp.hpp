@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <new>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +13,8 @@
 #include "sockit/address.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/detail/batch.hpp"
+#include "sockit/detail/bind_address.hpp"
+#include "sockit/detail/throwing.hpp"
 #include "sockit/error.hpp"
 #include "sockit/socket.hpp"
 
@@ -120,15 +123,49 @@ private:
  */
 class UdpSocket : public SocketOperations {
 public:
-    /// An unbound UDP socket of `family`. @throws Error.
-    explicit UdpSocket(Family family = Family::v4) : SocketOperations(family, SocketType::datagram) {}
+    /// A UDP socket object that owns no socket.
+    UdpSocket() noexcept = default;
 
-    /// A UDP socket bound to `host` and `port` (0: the system picks). @throws AddressError, AddressInUse, Error.
-    UdpSocket(std::string_view host, int port) : UdpSocket(Address(host, port)) {}
+    /// An unbound UDP socket of `family` (the first `send_to` binds it to a free port). @throws Error.
+    explicit UdpSocket(Family family) : SocketOperations(family, SocketType::datagram) {}
+
+    /**
+     * A UDP socket bound to `host` and `port` (0: the system picks). `host` is numeric text
+     * (`""`: every IPv4 interface) or a name with one address of `family` (the rule of
+     * `TcpServer`: a name with several is refused as ambiguous).
+     * @throws AddressError (bad or ambiguous host, bad port), AddressInUse, Error.
+     */
+    UdpSocket(std::string_view host, int port, Family family = Family::unspecified) {
+        std::string context;
+        *this = detail::or_throw([&](std::error_code& ec) { return open_named(host, port, family, ec, context); },
+                                 [&] { return context; });
+    }
 
     /// A UDP socket bound to `address`. @throws AddressInUse or Error.
-    explicit UdpSocket(const Address& address) : SocketOperations(address.family(), SocketType::datagram) {
-        Socket::bind(address);
+    explicit UdpSocket(const Address& address) {
+        *this = detail::or_throw([&](std::error_code& ec) { return open(address, ec); }, detail::At{"bind", address});
+    }
+
+    /// An unbound UDP socket of `family`, or one that owns nothing with `ec` set.
+    static UdpSocket open(Family family, std::error_code& ec) noexcept {
+        return UdpSocket(Socket::open(family, SocketType::datagram, 0, ec));
+    }
+    /// A UDP socket bound to `address`, or one that owns nothing with `ec` set.
+    static UdpSocket open(const Address& address, std::error_code& ec) noexcept {
+        UdpSocket s(Socket::open(address.family(), SocketType::datagram, 0, ec));
+        if (!ec) s.Socket::bind(address, ec);
+        return ec ? UdpSocket() : std::move(s);
+    }
+    /// A UDP socket bound to `host` and `port` (see the constructor), or one that owns nothing
+    /// with `ec` set.
+    static UdpSocket open(std::string_view host, int port, Family family, std::error_code& ec) noexcept {
+        try {
+            std::string context;
+            return open_named(host, port, family, ec, context);
+        } catch (const std::bad_alloc&) {
+            ec = std::make_error_code(std::errc::not_enough_memory);
+            return UdpSocket();
+        }
     }
 
     /// Adopts an open UDP socket (`send_batch` relies on it being UDP).
@@ -149,10 +186,8 @@ public:
     }
     /// Receives one datagram from the connected peer. @throws Error if it was truncated, TimeoutError, Error.
     std::size_t recv(void* data, std::size_t size) {
-        std::error_code ec;
-        std::size_t n = recv(data, size, ec);
-        if (ec) detail::throw_at(ec, "recv", known_peer());
-        return n;
+        return detail::or_throw([&](std::error_code& ec) { return recv(data, size, ec); },
+                                detail::At{"recv", known_peer()});
     }
 
     /**
@@ -171,10 +206,8 @@ public:
     }
     /// Sends `count` datagrams to `to`. @throws Error naming the address.
     std::size_t send_batch(const ConstBuffer* datagrams, std::size_t count, const Address& to) {
-        std::error_code ec;
-        std::size_t n = send_batch(datagrams, count, to, ec);
-        if (ec) detail::throw_at(ec, "send_batch", to);
-        return n;
+        return detail::or_throw([&](std::error_code& ec) { return send_batch(datagrams, count, to, ec); },
+                                detail::At{"send_batch", to});
     }
     /// Sends `count` datagrams to the connected peer.
     std::size_t send_batch(const ConstBuffer* datagrams, std::size_t count, std::error_code& ec) noexcept {
@@ -182,10 +215,8 @@ public:
     }
     /// Sends `count` datagrams to the connected peer. @throws Error.
     std::size_t send_batch(const ConstBuffer* datagrams, std::size_t count) {
-        std::error_code ec;
-        std::size_t n = send_batch(datagrams, count, ec);
-        if (ec) detail::throw_at(ec, "send_batch", known_peer());
-        return n;
+        return detail::or_throw([&](std::error_code& ec) { return send_batch(datagrams, count, ec); },
+                                detail::At{"send_batch", known_peer()});
     }
 
     /**
@@ -205,13 +236,10 @@ public:
     }
     /// Receives up to `count` datagrams. @throws TimeoutError or Error.
     std::size_t recv_batch(DatagramSlot* slots, std::size_t count) {
-        std::error_code ec;
-        std::size_t n = recv_batch(slots, count, ec);
-        if (ec) {
+        return detail::or_throw([&](std::error_code& ec) { return recv_batch(slots, count, ec); }, [&] {
             std::error_code ignored;
-            detail::throw_error(ec, detail::context("recv_batch", local_address(ignored)));
-        }
-        return n;
+            return detail::context("recv_batch", local_address(ignored));
+        });
     }
 
     /**
@@ -267,22 +295,44 @@ public:
      * @throws Error naming the group and the interface.
      */
     void join_group(const Address& group, const Address& interface_address) {
-        membership(JoinGroup(group, interface_address), "join_group", group, interface_address.host());
+        detail::or_throw([&](std::error_code& ec) { join_group(group, interface_address, ec); },
+                         [&] { return membership_text("join_group", group, interface_address.host()); });
+    }
+    /// Joins `group` on the interface that has the IPv4 address `interface_address`.
+    void join_group(const Address& group, const Address& interface_address, std::error_code& ec) noexcept {
+        membership(JoinGroup(group, interface_address), ec);
     }
     /// Joins `group` on the interface with index `interface_index`. @throws Error naming both.
     void join_group(const Address& group, unsigned interface_index = 0) {
-        membership(JoinGroup(group, interface_index), "join_group", group, index_text(interface_index));
+        detail::or_throw([&](std::error_code& ec) { join_group(group, interface_index, ec); },
+                         [&] { return membership_text("join_group", group, index_text(interface_index)); });
+    }
+    /// Joins `group` on the interface with index `interface_index` (0: the system's choice).
+    void join_group(const Address& group, unsigned interface_index, std::error_code& ec) noexcept {
+        membership(JoinGroup(group, interface_index), ec);
     }
     /// Leaves a group joined by interface address. @throws Error.
     void leave_group(const Address& group, const Address& interface_address) {
-        membership(LeaveGroup(group, interface_address), "leave_group", group, interface_address.host());
+        detail::or_throw([&](std::error_code& ec) { leave_group(group, interface_address, ec); },
+                         [&] { return membership_text("leave_group", group, interface_address.host()); });
+    }
+    /// Leaves a group joined by interface address.
+    void leave_group(const Address& group, const Address& interface_address, std::error_code& ec) noexcept {
+        membership(LeaveGroup(group, interface_address), ec);
     }
     /// Leaves a group joined by interface index. @throws Error.
     void leave_group(const Address& group, unsigned interface_index = 0) {
-        membership(LeaveGroup(group, interface_index), "leave_group", group, index_text(interface_index));
+        detail::or_throw([&](std::error_code& ec) { leave_group(group, interface_index, ec); },
+                         [&] { return membership_text("leave_group", group, index_text(interface_index)); });
+    }
+    /// Leaves a group joined by interface index.
+    void leave_group(const Address& group, unsigned interface_index, std::error_code& ec) noexcept {
+        membership(LeaveGroup(group, interface_index), ec);
     }
 
     /// The local port (the system's choice after binding to 0 or the first send).
+    std::uint16_t port(std::error_code& ec) const noexcept { return local_address(ec).port(); }
+    /// The local port. @throws Error.
     std::uint16_t port() const { return local_address().port(); }
 
     /// The underlying socket.
@@ -290,14 +340,22 @@ public:
 
 private:
     template <class Membership>
-    void membership(const Membership& request, const char* call, const Address& group,
-                    const std::string& interface_text) {
-        std::error_code ec;
+    void membership(const Membership& request, std::error_code& ec) noexcept {
         if (!request.valid())
             ec = make_error_code(Errc::invalid_argument);
         else
             set_option(request, ec);
-        if (ec) detail::throw_error(ec, std::string(call) + " " + group.host() + " on interface " + interface_text);
+    }
+    static std::string membership_text(const char* call, const Address& group, const std::string& interface_text) {
+        return std::string(call) + " " + group.host() + " on interface " + interface_text;
+    }
+    static UdpSocket open_named(std::string_view host, int port, Family family, std::error_code& ec,
+                                std::string& context) {
+        Address address = detail::bind_address(host, port, family, ec, context);
+        if (ec) return UdpSocket();
+        UdpSocket s = open(address, ec);
+        if (ec) context = detail::context("bind", address);
+        return s;
     }
     static std::string index_text(unsigned index) {
         if (index == 0) return "any";
