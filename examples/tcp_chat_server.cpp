@@ -57,7 +57,9 @@ int main(int argc, char** argv) {
     chat::Options options = chat::parse_command_line(argc, argv, program);
 
     return chat::run(program.name, [&] {
-        sockit::TcpServer server(options.host, options.port); // backlog 10 and SO_REUSEADDR, as the document
+        sockit::ServerOptions listening;
+        listening.backlog = 10; // the document's listen(10); SO_REUSEADDR is on by default
+        sockit::TcpServer server(options.host, options.port, listening);
         std::list<Client> clients;
 
         // On SIGINT or SIGTERM: wake accept() and every client's recv().

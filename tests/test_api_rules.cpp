@@ -33,7 +33,11 @@ TEST_CASE("a default-constructed socket object owns nothing, and says so when us
     CHECK_FALSE(u.is_open());
     std::error_code ec;
     u.send_to("x", Address("127.0.0.1", 9), ec);
+#ifdef _WIN32
+    CHECK(ec == std::errc::not_a_socket);
+#else
     CHECK(ec == std::errc::bad_file_descriptor);
+#endif
     CHECK_THROWS_AS(u.send_to("x", Address("127.0.0.1", 9)), sockit::Error);
     UdpSocket opened(Family::v4);
     CHECK(opened.is_open());
