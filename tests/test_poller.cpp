@@ -214,6 +214,34 @@ TEST_CASE("Poller::wake interrupts a wait from another thread", "[poller]") {
     CHECK_FALSE(later.woken());
 }
 
+TEST_CASE("Poller::wait takes the largest timeouts and a wake still ends it", "[poller][timeout]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    // A deadline this far away is clamped, not computed with an overflow.
+    poller.wake();
+    CHECK(poller.wait(std::chrono::nanoseconds::max()).woken());
+    poller.wake();
+    CHECK(poller.wait(std::chrono::hours::max()).woken());
+    poller.wake();
+    std::error_code ec;
+    CHECK(poller.wait(std::chrono::seconds::max(), ec).woken());
+    CHECK_FALSE(ec);
+
+    std::atomic<bool> returned{false};
+    bool woken = false;
+    {
+        JoinedThread waiter([&] {
+            woken = poller.wait(std::chrono::nanoseconds::max()).woken();
+            returned = true;
+        });
+        poller.wake();
+        sockit_test::Deadline deadline(2s);
+        while (!returned && !deadline.expired()) std::this_thread::yield();
+        CHECK(returned);
+    }
+    CHECK(woken);
+}
+
 TEST_CASE("Non-blocking connect completes on writability with pending_error", "[poller][nonblocking]") {
     FdLeakCheck leaks;
     Poller poller;

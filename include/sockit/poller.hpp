@@ -2,7 +2,6 @@
 #pragma once
 
 #include <chrono>
-#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "sockit/detail/poller_backend.hpp"
+#include "sockit/detail/saturate.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit {
@@ -245,24 +245,20 @@ public:
      * Waits until a registered descriptor is ready, `wake` is called, or `timeout`
      * passes (none: no limit; zero: just look). Returns the ready descriptors, at most
      * `max_events()`, in a view valid until the next call; allocates nothing.
-     * Interrupted system calls are resumed with the time that is left.
+     * Interrupted system calls are resumed with the time that is left. A timeout too
+     * long for the clock (`nanoseconds::max()`) waits as long as the clock can count.
      */
     PollEvents wait(std::optional<std::chrono::nanoseconds> timeout, std::error_code& ec) noexcept {
-        using namespace std::chrono;
         count_ = 0;
         bool woken = false;
         ec.clear();
-        if (timeout && *timeout < nanoseconds::zero()) {
+        if (timeout && *timeout < std::chrono::nanoseconds::zero()) {
             ec = make_error_code(Errc::invalid_argument);
             return {events_.data(), 0, false};
         }
-        const auto deadline = timeout ? steady_clock::now() + *timeout : steady_clock::time_point::max();
+        const std::int64_t deadline = timeout ? detail::saturating_add(detail::steady_now_ns(), timeout->count()) : 0;
         for (;;) {
-            int wait_ms = -1;
-            if (timeout) {
-                auto left = ceil<milliseconds>(deadline - steady_clock::now()).count();
-                wait_ms = left <= 0 ? 0 : left > INT_MAX ? INT_MAX : static_cast<int>(left);
-            }
+            const int wait_ms = timeout ? detail::poll_timeout_ms(deadline, detail::steady_now_ns()) : -1;
             std::size_t n = backend_.wait(wait_ms, ec);
             if (ec) {
                 if (ec.value() == EINTR && ec.category() == std::generic_category()) continue;
@@ -294,6 +290,17 @@ public:
         PollEvents events = wait(timeout, ec);
         if (ec) detail::throw_error(ec, std::string("poller wait (") + backend() + ")");
         return events;
+    }
+    /// Waits at most `timeout` of any integral unit; one longer than `nanoseconds::max()`
+    /// (`hours::max()`) is clamped to it, not converted with an overflow.
+    template <class Rep, class Period, class = std::enable_if_t<std::is_integral<Rep>::value>>
+    PollEvents wait(std::chrono::duration<Rep, Period> timeout, std::error_code& ec) noexcept {
+        return wait(std::optional<std::chrono::nanoseconds>(detail::saturating_ns(timeout)), ec);
+    }
+    /// Waits at most `timeout`, clamped as above. @throws Error.
+    template <class Rep, class Period, class = std::enable_if_t<std::is_integral<Rep>::value>>
+    PollEvents wait(std::chrono::duration<Rep, Period> timeout) {
+        return wait(std::optional<std::chrono::nanoseconds>(detail::saturating_ns(timeout)));
     }
 
     /// Makes the current or next `wait` return at once, with `woken()` true. Safe from
