@@ -4,10 +4,17 @@
 #include "support.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <set>
 #include <string>
 #include <vector>
+
+#ifndef _WIN32
+#include <csignal>
+
+#include <signal.h>
+#endif
 
 using namespace std::chrono_literals;
 using sockit::Interest;
@@ -241,6 +248,102 @@ TEST_CASE("Poller::wait takes the largest timeouts and a wake still ends it", "[
     }
     CHECK(woken);
 }
+
+namespace {
+
+/// More wakes than a pipe's buffer (64 KiB on Linux) or a socket's holds.
+constexpr int many_wakes = 1 << 17;
+
+/// A value no system call sets errno to.
+constexpr int errno_sentinel = 424242;
+
+} // namespace
+
+TEST_CASE("Poller::wake leaves errno as it was, even when a wake-up is already pending", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    int seen = errno_sentinel;
+    std::error_code ec;
+    for (int i = 0; i < many_wakes && seen == errno_sentinel && !ec; ++i) {
+        errno = errno_sentinel;
+        poller.wake(ec); // past the first few thousand the pipe (or socket) is full
+        seen = errno;
+    }
+    CHECK(seen == errno_sentinel);
+    CHECK_FALSE(ec);
+    CHECK(poller.wait(2s).woken());
+    CHECK_FALSE(poller.wait(0ms).woken()); // one wait drained them all
+}
+
+#ifndef _WIN32
+namespace {
+
+std::atomic<const Poller*> signal_poller{nullptr};
+std::atomic<bool> signal_wake_failed{false};
+
+extern "C" void wake_from_signal(int) {
+    if (const Poller* p = signal_poller.load()) {
+        std::error_code ec;
+        p->wake(ec);
+        if (ec) signal_wake_failed = true;
+    }
+}
+
+/// Installs `wake_from_signal` for SIGUSR1 aimed at `poller`, and restores the old action.
+class WakeOnSignal {
+public:
+    explicit WakeOnSignal(const Poller& poller) {
+        signal_poller = &poller;
+        struct sigaction sa {};
+        sa.sa_handler = wake_from_signal;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGUSR1, &sa, &old_);
+    }
+    WakeOnSignal(const WakeOnSignal&) = delete;
+    WakeOnSignal& operator=(const WakeOnSignal&) = delete;
+    ~WakeOnSignal() {
+        ::sigaction(SIGUSR1, &old_, nullptr);
+        signal_poller = nullptr;
+    }
+
+private:
+    struct sigaction old_ {};
+};
+
+} // namespace
+
+TEST_CASE("Poller::wake from a signal handler wakes the wait and leaves errno as it was", "[poller][signal]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    WakeOnSignal on_signal(poller);
+    signal_wake_failed = false;
+
+    SECTION("a waiting thread sees the wake") {
+        std::atomic<bool> returned{false};
+        bool woken = false;
+        {
+            JoinedThread waiter([&] {
+                woken = poller.wait(10s).woken();
+                returned = true;
+            });
+            std::raise(SIGUSR1); // handled on this thread; the waiter may or may not be blocked yet
+            sockit_test::Deadline deadline(2s);
+            while (!returned && !deadline.expired()) std::this_thread::yield();
+            CHECK(returned);
+        }
+        CHECK(woken);
+    }
+    SECTION("a handler that wakes a full pipe leaves errno to the code it interrupted") {
+        std::error_code ec;
+        for (int i = 0; i < many_wakes; ++i) poller.wake(ec); // fill the pipe (or count up the eventfd)
+        errno = errno_sentinel;
+        std::raise(SIGUSR1);
+        CHECK(errno == errno_sentinel);
+        CHECK(poller.wait(2s).woken());
+    }
+    CHECK_FALSE(signal_wake_failed);
+}
+#endif
 
 TEST_CASE("Non-blocking connect completes on writability with pending_error", "[poller][nonblocking]") {
     FdLeakCheck leaks;

@@ -304,7 +304,8 @@ public:
     }
 
     /// Makes the current or next `wait` return at once, with `woken()` true. Safe from
-    /// any thread and from a signal handler (it is one write(2)).
+    /// any thread and from a signal handler: it is one write(2), and errno is left as it
+    /// was (a full pipe, which means a wake-up is already pending, is no error).
     void wake(std::error_code& ec) const noexcept { waker_.wake(ec); }
     /// Makes the current or next `wait` return at once. @throws Error.
     void wake() const {

@@ -24,7 +24,8 @@
 namespace sockit::detail {
 
 /// A readable descriptor that `wake` makes ready and `drain` makes quiet again.
-/// `wake` is one write(2): safe from any thread and from a signal handler.
+/// `wake` is one write(2): safe from any thread and from a signal handler, and it leaves
+/// errno as it found it (a handler must not change it under the code it interrupted).
 class Waker {
 public:
     Waker() noexcept = default;
@@ -75,9 +76,11 @@ public:
         if (ec) close();
     }
     void wake(std::error_code& ec) const noexcept {
+        const int saved_errno = errno;
         char one = 1;
         ops::send(write_, &one, 1, 0, ec);
         if (is_would_block(ec)) ec.clear(); // a full buffer means a wake-up is already pending
+        errno = saved_errno;
     }
     void drain() const noexcept {
         char buf[64];
@@ -129,11 +132,14 @@ private:
 
 #ifndef _WIN32
     /// Writes the wake-up token; a full pipe or counter means a wake-up is already pending.
+    /// errno is restored: a full pipe sets it to EAGAIN, which is no error here.
     void write_all(const void* data, std::size_t size, std::error_code& ec) const noexcept {
+        const int saved_errno = errno;
         for (;;) {
             ops::check(::write(write_, data, size), ec);
             if (ec.value() == EINTR) continue;
             if (is_would_block(ec)) ec.clear();
+            errno = saved_errno;
             return;
         }
     }
