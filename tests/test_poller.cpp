@@ -149,6 +149,61 @@ TEST_CASE("Poller survives a socket closed while registered", "[poller]") {
     CHECK(events[0].tag == 8);
 }
 
+TEST_CASE("Poller::add takes a new socket that got the number of one closed while registered", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    sockit::UdpSocket sender("127.0.0.1", 0);
+    auto [a, b] = sockit_test::tcp_pair();
+    const sockit::Socket::native_handle_type fd = b.native_handle();
+    poller.add(b, Interest::readable, 1);
+    a.send_all("for the old socket");
+    b.close(); // without remove
+
+    SECTION("before any wait") {}
+    SECTION("after a wait") { CHECK(poller.wait(20ms).empty()); }
+    // POSIX gives each new socket the lowest free number: fd comes back once the lower
+    // free ones (left by tcp_pair's listener) are taken.
+    std::vector<sockit::UdpSocket> lower;
+    sockit::UdpSocket reused("127.0.0.1", 0);
+    while (reused.native_handle() != fd && lower.size() < 64) {
+        lower.push_back(std::move(reused));
+        reused = sockit::UdpSocket("127.0.0.1", 0);
+    }
+#ifdef _WIN32
+    if (reused.native_handle() != fd) return; // Windows need not reuse the handle soon
+#endif
+    REQUIRE(reused.native_handle() == fd);
+    std::error_code ec;
+    poller.add(reused, Interest::readable, 2, ec);
+#ifdef _WIN32
+    if (ec == std::errc::file_exists) { // a handle has no identity to compare (see Poller)
+        poller.remove(fd);
+        poller.add(reused, Interest::readable, 2, ec);
+    }
+#endif
+    CHECK_FALSE(ec);
+    CHECK(poller.size() == 1);
+    REQUIRE(poller.contains(fd));
+    poller.add(reused, Interest::readable, 3, ec); // the new socket itself is registered now
+    CHECK(ec == std::errc::file_exists);
+
+    sender.send_to("x", reused.local_address());
+    sockit_test::Deadline deadline(2s);
+    std::size_t seen = 0;
+    while (seen == 0 && !deadline.expired()) {
+        auto events = poller.wait(100ms);
+        seen = events.size();
+        for (const PollEvent& ev : events) {
+            CHECK(ev.tag == 2);
+            CHECK(ev.handle == fd);
+            CHECK(ev.readable);
+        }
+    }
+    CHECK(seen == 1);
+    poller.remove(reused);
+    CHECK(poller.size() == 0);
+}
+
 TEST_CASE("Poller::remove clears the removed socket's events from the last wait", "[poller]") {
     FdLeakCheck leaks;
     Poller poller;

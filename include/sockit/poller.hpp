@@ -85,8 +85,13 @@ private:
  *
  * One thread uses a poller; only `wake` may be called from other threads (and
  * from signal handlers). Remove a socket before closing it. If a registered
- * socket is closed anyway nothing breaks: the poller stops reporting it and
- * `remove` succeeds (but see docs/concurrency.md for descriptor reuse).
+ * socket is closed anyway, the poller stops reporting it, `remove` of its number
+ * succeeds, and `add` of a new socket that got its number replaces its registration.
+ * Until one of those, the poll(2) backend polls a new socket that reused the number
+ * under the old tag; epoll goes on reporting a closed socket whose descriptor was
+ * duplicated (`dup`, `fork`) until every copy is closed. On Windows a reused handle
+ * cannot be told from the old socket: there `add` of it fails with `file_exists`
+ * unless a wait has already found the old socket closed; `remove` it first.
  *
  * @code
  * sockit::Poller poller;
@@ -135,13 +140,11 @@ public:
     /// True if `handle` is registered.
     bool contains(native_handle_type handle) const noexcept { return entry(handle) != nullptr; }
 
-    /// Registers `handle` for `interest`; `wait` reports it with `tag`. A descriptor
-    /// already registered is an error (`std::errc::file_exists`).
+    /// Registers `handle` for `interest`; `wait` reports it with `tag`. A socket already
+    /// registered is an error (`std::errc::file_exists`). A new socket that got the number
+    /// of one closed without `remove` replaces that one's registration (see the class's
+    /// description for Windows).
     void add(native_handle_type handle, Interest interest, std::uint64_t tag, std::error_code& ec) noexcept {
-        if (entry(handle) != nullptr) {
-            ec = std::make_error_code(std::errc::file_exists);
-            return;
-        }
         if (!detail::is_valid_handle(handle)) {
             ec = std::make_error_code(std::errc::bad_file_descriptor);
             return;
@@ -155,10 +158,16 @@ public:
                 return;
             }
         }
+        // The backend fails with EEXIST if `handle` is registered and still the same file
+        // (epoll_ctl knows the file; the poll backend compares fstat's device and inode).
         backend_.add(handle, static_cast<unsigned>(interest), ec);
         if (ec) return;
-        entries_[index] = Entry{tag, true};
-        ++registered_;
+        Entry& e = entries_[index];
+        if (e.registered)
+            clear_events(handle); // the closed socket's, from the last wait
+        else
+            ++registered_;
+        e = Entry{tag, true};
     }
     /// Registers `handle`. @throws Error naming the descriptor (already registered, closed, ...).
     void add(native_handle_type handle, Interest interest, std::uint64_t tag) {
@@ -206,7 +215,8 @@ public:
 
     /// Unregisters `handle` (`std::errc::no_such_file_or_directory` if it is not registered).
     /// Succeeds for a descriptor closed while registered. Events of `handle` still in
-    /// the last wait's result get every flag cleared.
+    /// the last wait's result get every flag cleared (as `add` does when it replaces a
+    /// closed socket's registration).
     void remove(native_handle_type handle, std::error_code& ec) noexcept {
         Entry* e = entry(handle);
         if (e == nullptr) {
@@ -220,9 +230,7 @@ public:
         if (ec) return;
         *e = Entry{};
         --registered_;
-        for (std::size_t i = 0; i < count_; ++i) {
-            if (events_[i].handle == handle) events_[i] = PollEvent{events_[i].tag, handle};
-        }
+        clear_events(handle);
     }
     /// Unregisters `handle`. @throws Error if it is not registered.
     void remove(native_handle_type handle) {
@@ -345,6 +353,13 @@ private:
         return e.registered ? &e : nullptr;
     }
     const Entry* entry(native_handle_type handle) const noexcept { return const_cast<Poller*>(this)->entry(handle); }
+
+    /// Clears every flag of `handle`'s events in the last wait's result.
+    void clear_events(native_handle_type handle) noexcept {
+        for (std::size_t i = 0; i < count_; ++i) {
+            if (events_[i].handle == handle) events_[i] = PollEvent{events_[i].tag, handle};
+        }
+    }
 
     [[noreturn]] static void throw_for(const std::error_code& ec, const char* op, native_handle_type handle) {
         std::string what = std::string("poller ") + op + " fd " + std::to_string(handle);
