@@ -41,6 +41,14 @@ struct PollEvent {
     bool error = false;    ///< an error is pending on the socket (`pending_error()` reads it)
 };
 
+// Poller, whose members depend on the backend, and PollEvents, which only Poller makes, in
+// an inline namespace named after the backend (poller_epoll or poller_poll; see
+// detail/poller_common.hpp): sockit::Poller is always the one this translation unit chose.
+// The API reference names them sockit::Poller and sockit::PollEvents.
+#ifndef SOCKIT_DOXYGEN
+inline namespace SOCKIT_DETAIL_POLLER_ABI {
+#endif
+
 /// The events one `Poller::wait` returned: a view of the poller's own buffer, valid until
 /// the next `wait`. Events of a descriptor removed after the wait have every flag cleared.
 class PollEvents {
@@ -369,4 +377,7 @@ private:
     }
 };
 
+#ifndef SOCKIT_DOXYGEN
+} // namespace SOCKIT_DETAIL_POLLER_ABI
+#endif
 } // namespace sockit

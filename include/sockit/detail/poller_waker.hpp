@@ -14,14 +14,16 @@
 #include <unistd.h>
 #endif
 
-#if defined(__linux__) && !defined(SOCKIT_POLLER_USE_POLL)
+#include "sockit/detail/ops.hpp"
+#include "sockit/detail/poller_common.hpp"
+
+#ifdef SOCKIT_DETAIL_POLLER_EPOLL
 #include <sys/eventfd.h>
 #define SOCKIT_DETAIL_WAKER_EVENTFD 1
 #endif
 
-#include "sockit/detail/ops.hpp"
-
 namespace sockit::detail {
+inline namespace SOCKIT_DETAIL_POLLER_ABI { // an eventfd or a pipe: see poller_common.hpp
 
 /// A readable descriptor that `wake` makes ready and `drain` makes quiet again.
 /// `wake` is one write(2): safe from any thread and from a signal handler, and it leaves
@@ -146,4 +148,5 @@ private:
 #endif
 };
 
+} // namespace SOCKIT_DETAIL_POLLER_ABI
 } // namespace sockit::detail
