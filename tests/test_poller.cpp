@@ -400,6 +400,116 @@ TEST_CASE("Poller::wake from a signal handler wakes the wait and leaves errno as
 }
 #endif
 
+TEST_CASE("Poller::open reports through the error code and makes a working poller", "[poller]") {
+    FdLeakCheck leaks;
+    std::error_code ec;
+    Poller poller = Poller::open(8, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(poller.max_events() == 8);
+    CHECK(poller.size() == 0);
+    Poller smallest = Poller::open(0, ec); // room for one event at least
+    REQUIRE_FALSE(ec);
+    CHECK(smallest.max_events() == 1);
+
+    auto [a, b] = sockit_test::tcp_pair();
+    poller.add(b, Interest::readable, 9);
+    a.send_all("x");
+    auto events = poller.wait(2s);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].tag == 9);
+    poller.wake(ec);
+    CHECK_FALSE(ec);
+    CHECK(poller.wait(2s).woken());
+}
+
+TEST_CASE("Poller::wait(std::nullopt) blocks until wake is called from another thread", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    auto [a, b] = sockit_test::tcp_pair();
+    poller.add(b, Interest::readable, 1); // registered, never ready
+    std::atomic<bool> returned{false};
+    bool woken = false;
+    std::size_t ready = 1;
+    {
+        JoinedThread waiter([&] {
+            std::error_code ec;
+            auto events = poller.wait(std::nullopt, ec);
+            woken = events.woken() && !ec;
+            ready = events.size();
+            returned = true;
+        });
+        // Whether the waiter is already blocked or not yet waiting, the wake ends its wait.
+        std::error_code ec;
+        poller.wake(ec);
+        CHECK_FALSE(ec);
+        sockit_test::Deadline deadline(2s);
+        while (!returned && !deadline.expired()) std::this_thread::yield();
+        CHECK(returned);
+        if (!returned) poller.wake(); // so that the thread can be joined even so
+    }
+    CHECK(woken);
+    CHECK(ready == 0);
+}
+
+TEST_CASE("Poller::wake(ec) reports a poller without descriptors", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    Poller moved = std::move(poller);
+    std::error_code ec;
+    moved.wake(ec);
+    CHECK_FALSE(ec);
+    CHECK(moved.wait(2s).woken());
+    poller.wake(ec); // moved from: it owns no waker any more
+    CHECK(ec);
+    CHECK_THROWS_AS(poller.wake(), sockit::Error);
+}
+
+TEST_CASE("PollEvent::hangup: both directions closed, or the connection reset", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    auto [a, b] = sockit_test::tcp_pair();
+    poller.add(b, Interest::readable, 4);
+    char buf[16];
+    std::error_code ec;
+
+    /// The first report of tag 4 within 2 s (the flags are copied out of the wait's view).
+    auto next_event = [&] {
+        sockit_test::Deadline deadline(2s);
+        while (!deadline.expired())
+            for (const PollEvent& ev : poller.wait(100ms))
+                if (ev.tag == 4) return ev;
+        return PollEvent{};
+    };
+
+#ifndef _WIN32 // WSAPoll reports the peer's orderly close as a hang-up by itself
+    SECTION("the peer closing only its direction is no hang-up: readable, end of stream") {
+        a.shutdown(sockit::Shutdown::write);
+        PollEvent ev = next_event();
+        CHECK(ev.readable);
+        CHECK_FALSE(ev.hangup);
+        CHECK(b.recv(buf, sizeof buf) == 0);
+    }
+#endif
+    SECTION("the peer closed and this side shut down its own direction: hang-up") {
+        a.close();
+        b.shutdown(sockit::Shutdown::write);
+        PollEvent ev = next_event();
+        CHECK(ev.hangup);
+        CHECK(ev.readable); // recv returns 0 at once
+        CHECK(b.recv(buf, sizeof buf) == 0);
+    }
+    SECTION("the peer reset the connection: hang-up, and recv fails") {
+        a.set_option(sockit::Linger(true, 0s)); // close sends a reset
+        a.close();
+        PollEvent ev = next_event();
+        CHECK(ev.hangup);
+#ifndef _WIN32 // (wine's recv returns 0 here, where Windows fails with WSAECONNRESET)
+        b.recv(buf, sizeof buf, ec);
+        CHECK(ec == std::errc::connection_reset);
+#endif
+    }
+}
+
 TEST_CASE("Non-blocking connect completes on writability with pending_error", "[poller][nonblocking]") {
     FdLeakCheck leaks;
     Poller poller;
