@@ -190,3 +190,27 @@ TEST_CASE("A source address is bound before connecting", "[tcp][connect][source]
                           sockit_test::contains("bind " + taken.local_address().to_string()));
     }
 }
+
+TEST_CASE("ConnectOptions takes the largest timeout and stagger", "[tcp][connect]") {
+    sockit_test::FdLeakCheck fds;
+    TcpServer server("127.0.0.1", 0);
+    ConnectOptions o;
+    o.timeout = std::chrono::nanoseconds::max();
+    SECTION("one address after another") {
+        TcpClient client({server.local_address()}, o);
+        CHECK(client.peer_address() == server.local_address());
+    }
+    SECTION("Happy Eyeballs, the largest stagger") {
+        o.happy_eyeballs = true;
+        o.stagger = std::chrono::milliseconds::max();
+        TcpClient client({server.local_address()}, o);
+        CHECK(client.peer_address() == server.local_address());
+    }
+    SECTION("Happy Eyeballs, a hanging address first") {
+        Blackhole hole;
+        o.happy_eyeballs = true;
+        o.stagger = 10ms;
+        TcpClient client({hole.address(), server.local_address()}, o);
+        CHECK(client.peer_address() == server.local_address());
+    }
+}

@@ -4,10 +4,17 @@
 #include "support.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <set>
 #include <string>
 #include <vector>
+
+#ifndef _WIN32
+#include <csignal>
+
+#include <signal.h>
+#endif
 
 using namespace std::chrono_literals;
 using sockit::Interest;
@@ -142,6 +149,61 @@ TEST_CASE("Poller survives a socket closed while registered", "[poller]") {
     CHECK(events[0].tag == 8);
 }
 
+TEST_CASE("Poller::add takes a new socket that got the number of one closed while registered", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    sockit::UdpSocket sender("127.0.0.1", 0);
+    auto [a, b] = sockit_test::tcp_pair();
+    const sockit::Socket::native_handle_type fd = b.native_handle();
+    poller.add(b, Interest::readable, 1);
+    a.send_all("for the old socket");
+    b.close(); // without remove
+
+    SECTION("before any wait") {}
+    SECTION("after a wait") { CHECK(poller.wait(20ms).empty()); }
+    // POSIX gives each new socket the lowest free number: fd comes back once the lower
+    // free ones (left by tcp_pair's listener) are taken.
+    std::vector<sockit::UdpSocket> lower;
+    sockit::UdpSocket reused("127.0.0.1", 0);
+    while (reused.native_handle() != fd && lower.size() < 64) {
+        lower.push_back(std::move(reused));
+        reused = sockit::UdpSocket("127.0.0.1", 0);
+    }
+#ifdef _WIN32
+    if (reused.native_handle() != fd) return; // Windows need not reuse the handle soon
+#endif
+    REQUIRE(reused.native_handle() == fd);
+    std::error_code ec;
+    poller.add(reused, Interest::readable, 2, ec);
+#ifdef _WIN32
+    if (ec == std::errc::file_exists) { // a handle has no identity to compare (see Poller)
+        poller.remove(fd);
+        poller.add(reused, Interest::readable, 2, ec);
+    }
+#endif
+    CHECK_FALSE(ec);
+    CHECK(poller.size() == 1);
+    REQUIRE(poller.contains(fd));
+    poller.add(reused, Interest::readable, 3, ec); // the new socket itself is registered now
+    CHECK(ec == std::errc::file_exists);
+
+    sender.send_to("x", reused.local_address());
+    sockit_test::Deadline deadline(2s);
+    std::size_t seen = 0;
+    while (seen == 0 && !deadline.expired()) {
+        auto events = poller.wait(100ms);
+        seen = events.size();
+        for (const PollEvent& ev : events) {
+            CHECK(ev.tag == 2);
+            CHECK(ev.handle == fd);
+            CHECK(ev.readable);
+        }
+    }
+    CHECK(seen == 1);
+    poller.remove(reused);
+    CHECK(poller.size() == 0);
+}
+
 TEST_CASE("Poller::remove clears the removed socket's events from the last wait", "[poller]") {
     FdLeakCheck leaks;
     Poller poller;
@@ -212,6 +274,240 @@ TEST_CASE("Poller::wake interrupts a wait from another thread", "[poller]") {
     CHECK(poller.wait(1s).woken());
     auto later = poller.wait(20ms);
     CHECK_FALSE(later.woken());
+}
+
+TEST_CASE("Poller::wait takes the largest timeouts and a wake still ends it", "[poller][timeout]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    // A deadline this far away is clamped, not computed with an overflow.
+    poller.wake();
+    CHECK(poller.wait(std::chrono::nanoseconds::max()).woken());
+    poller.wake();
+    CHECK(poller.wait(std::chrono::hours::max()).woken());
+    poller.wake();
+    std::error_code ec;
+    CHECK(poller.wait(std::chrono::seconds::max(), ec).woken());
+    CHECK_FALSE(ec);
+
+    std::atomic<bool> returned{false};
+    bool woken = false;
+    {
+        JoinedThread waiter([&] {
+            woken = poller.wait(std::chrono::nanoseconds::max()).woken();
+            returned = true;
+        });
+        poller.wake();
+        sockit_test::Deadline deadline(2s);
+        while (!returned && !deadline.expired()) std::this_thread::yield();
+        CHECK(returned);
+    }
+    CHECK(woken);
+}
+
+namespace {
+
+/// More wakes than a pipe's buffer (64 KiB on Linux) or a socket's holds.
+constexpr int many_wakes = 1 << 17;
+
+/// A value no system call sets errno to.
+constexpr int errno_sentinel = 424242;
+
+} // namespace
+
+TEST_CASE("Poller::wake leaves errno as it was, even when a wake-up is already pending", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    int seen = errno_sentinel;
+    std::error_code ec;
+    for (int i = 0; i < many_wakes && seen == errno_sentinel && !ec; ++i) {
+        errno = errno_sentinel;
+        poller.wake(ec); // past the first few thousand the pipe (or socket) is full
+        seen = errno;
+    }
+    CHECK(seen == errno_sentinel);
+    CHECK_FALSE(ec);
+    CHECK(poller.wait(2s).woken());
+    CHECK_FALSE(poller.wait(0ms).woken()); // one wait drained them all
+}
+
+#ifndef _WIN32
+namespace {
+
+std::atomic<const Poller*> signal_poller{nullptr};
+std::atomic<bool> signal_wake_failed{false};
+
+extern "C" void wake_from_signal(int) {
+    if (const Poller* p = signal_poller.load()) {
+        std::error_code ec;
+        p->wake(ec);
+        if (ec) signal_wake_failed = true;
+    }
+}
+
+/// Installs `wake_from_signal` for SIGUSR1 aimed at `poller`, and restores the old action.
+class WakeOnSignal {
+public:
+    explicit WakeOnSignal(const Poller& poller) {
+        signal_poller = &poller;
+        struct sigaction sa {};
+        sa.sa_handler = wake_from_signal;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGUSR1, &sa, &old_);
+    }
+    WakeOnSignal(const WakeOnSignal&) = delete;
+    WakeOnSignal& operator=(const WakeOnSignal&) = delete;
+    ~WakeOnSignal() {
+        ::sigaction(SIGUSR1, &old_, nullptr);
+        signal_poller = nullptr;
+    }
+
+private:
+    struct sigaction old_ {};
+};
+
+} // namespace
+
+TEST_CASE("Poller::wake from a signal handler wakes the wait and leaves errno as it was", "[poller][signal]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    WakeOnSignal on_signal(poller);
+    signal_wake_failed = false;
+
+    SECTION("a waiting thread sees the wake") {
+        std::atomic<bool> returned{false};
+        bool woken = false;
+        {
+            JoinedThread waiter([&] {
+                woken = poller.wait(10s).woken();
+                returned = true;
+            });
+            std::raise(SIGUSR1); // handled on this thread; the waiter may or may not be blocked yet
+            sockit_test::Deadline deadline(2s);
+            while (!returned && !deadline.expired()) std::this_thread::yield();
+            CHECK(returned);
+        }
+        CHECK(woken);
+    }
+    SECTION("a handler that wakes a full pipe leaves errno to the code it interrupted") {
+        std::error_code ec;
+        for (int i = 0; i < many_wakes; ++i) poller.wake(ec); // fill the pipe (or count up the eventfd)
+        errno = errno_sentinel;
+        std::raise(SIGUSR1);
+        CHECK(errno == errno_sentinel);
+        CHECK(poller.wait(2s).woken());
+    }
+    CHECK_FALSE(signal_wake_failed);
+}
+#endif
+
+TEST_CASE("Poller::open reports through the error code and makes a working poller", "[poller]") {
+    FdLeakCheck leaks;
+    std::error_code ec;
+    Poller poller = Poller::open(8, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(poller.max_events() == 8);
+    CHECK(poller.size() == 0);
+    Poller smallest = Poller::open(0, ec); // room for one event at least
+    REQUIRE_FALSE(ec);
+    CHECK(smallest.max_events() == 1);
+
+    auto [a, b] = sockit_test::tcp_pair();
+    poller.add(b, Interest::readable, 9);
+    a.send_all("x");
+    auto events = poller.wait(2s);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].tag == 9);
+    poller.wake(ec);
+    CHECK_FALSE(ec);
+    CHECK(poller.wait(2s).woken());
+}
+
+TEST_CASE("Poller::wait(std::nullopt) blocks until wake is called from another thread", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    auto [a, b] = sockit_test::tcp_pair();
+    poller.add(b, Interest::readable, 1); // registered, never ready
+    std::atomic<bool> returned{false};
+    bool woken = false;
+    std::size_t ready = 1;
+    {
+        JoinedThread waiter([&] {
+            std::error_code ec;
+            auto events = poller.wait(std::nullopt, ec);
+            woken = events.woken() && !ec;
+            ready = events.size();
+            returned = true;
+        });
+        // Whether the waiter is already blocked or not yet waiting, the wake ends its wait.
+        std::error_code ec;
+        poller.wake(ec);
+        CHECK_FALSE(ec);
+        sockit_test::Deadline deadline(2s);
+        while (!returned && !deadline.expired()) std::this_thread::yield();
+        CHECK(returned);
+        if (!returned) poller.wake(); // so that the thread can be joined even so
+    }
+    CHECK(woken);
+    CHECK(ready == 0);
+}
+
+TEST_CASE("Poller::wake(ec) reports a poller without descriptors", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    Poller moved = std::move(poller);
+    std::error_code ec;
+    moved.wake(ec);
+    CHECK_FALSE(ec);
+    CHECK(moved.wait(2s).woken());
+    poller.wake(ec); // moved from: it owns no waker any more
+    CHECK(ec);
+    CHECK_THROWS_AS(poller.wake(), sockit::Error);
+}
+
+TEST_CASE("PollEvent::hangup: both directions closed, or the connection reset", "[poller]") {
+    FdLeakCheck leaks;
+    Poller poller;
+    auto [a, b] = sockit_test::tcp_pair();
+    poller.add(b, Interest::readable, 4);
+    char buf[16];
+    std::error_code ec;
+
+    /// The first report of tag 4 within 2 s (the flags are copied out of the wait's view).
+    auto next_event = [&] {
+        sockit_test::Deadline deadline(2s);
+        while (!deadline.expired())
+            for (const PollEvent& ev : poller.wait(100ms))
+                if (ev.tag == 4) return ev;
+        return PollEvent{};
+    };
+
+#ifndef _WIN32 // WSAPoll reports the peer's orderly close as a hang-up by itself
+    SECTION("the peer closing only its direction is no hang-up: readable, end of stream") {
+        a.shutdown(sockit::Shutdown::write);
+        PollEvent ev = next_event();
+        CHECK(ev.readable);
+        CHECK_FALSE(ev.hangup);
+        CHECK(b.recv(buf, sizeof buf) == 0);
+    }
+#endif
+    SECTION("the peer closed and this side shut down its own direction: hang-up") {
+        a.close();
+        b.shutdown(sockit::Shutdown::write);
+        PollEvent ev = next_event();
+        CHECK(ev.hangup);
+        CHECK(ev.readable); // recv returns 0 at once
+        CHECK(b.recv(buf, sizeof buf) == 0);
+    }
+    SECTION("the peer reset the connection: hang-up, and recv fails") {
+        a.set_option(sockit::Linger(true, 0s)); // close sends a reset
+        a.close();
+        PollEvent ev = next_event();
+        CHECK(ev.hangup);
+#ifndef _WIN32 // (wine's recv returns 0 here, where Windows fails with WSAECONNRESET)
+        b.recv(buf, sizeof buf, ec);
+        CHECK(ec == std::errc::connection_reset);
+#endif
+    }
 }
 
 TEST_CASE("Non-blocking connect completes on writability with pending_error", "[poller][nonblocking]") {

@@ -15,6 +15,7 @@
 
 #include "sockit/address.hpp"
 #include "sockit/detail/ops.hpp"
+#include "sockit/detail/saturate.hpp"
 #include "sockit/error.hpp"
 #include "sockit/socket.hpp"
 
@@ -80,7 +81,7 @@ public:
     /// raced with non-blocking connects and poll; the first to connect wins.
     Socket race(const std::vector<Address>& addresses, std::error_code& ec) {
         const std::vector<Address> order = interleave_families(addresses);
-        const std::int64_t stagger = std::chrono::nanoseconds(options_.stagger).count();
+        const std::int64_t stagger = saturating_ns(options_.stagger).count();
         const std::int64_t limit = options_.timeout ? options_.timeout->count() : -1;
         std::vector<Attempt> live;
         std::vector<ops::pollfd_type> polled;
@@ -95,7 +96,7 @@ public:
                 if (!ec) return won(std::move(s), ec);
                 if (is_in_progress(ec)) {
                     live.push_back({std::move(s), address, now()});
-                    next_start = now() + stagger;
+                    next_start = saturating_add(now(), stagger);
                 } else {
                     fail(address, ec);
                     next_start = now(); // a quick failure starts the next attempt at once
@@ -105,7 +106,7 @@ public:
             if (live.empty()) break; // every address failed
             std::int64_t wake = next < order.size() ? next_start : std::numeric_limits<std::int64_t>::max();
             if (limit >= 0)
-                for (const Attempt& a : live) wake = std::min(wake, a.started + limit);
+                for (const Attempt& a : live) wake = std::min(wake, saturating_add(a.started, limit));
             polled.clear();
             for (const Attempt& a : live) polled.push_back({a.socket.native_handle(), ops::poll_out, 0});
             ops::poll_many(polled.data(), polled.size(), wait_ms(wake), ec);
@@ -120,7 +121,7 @@ public:
                     if (!ec) return won(std::move(live[i].socket), ec); // the others close as `live` goes
                     fail(live[i].address, ec);
                     next_start = t;
-                } else if (limit >= 0 && t >= live[i].started + limit) {
+                } else if (limit >= 0 && t >= saturating_add(live[i].started, limit)) {
                     ec = make_error_code(Errc::timed_out);
                     fail(live[i].address, ec);
                 } else {
@@ -143,17 +144,12 @@ private:
     const ConnectOptions& options_;
     std::string& failures_;
 
-    static std::int64_t now() noexcept {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count();
-    }
-    /// Milliseconds until `wake`, rounded up so that poll never returns early; -1: forever.
+    static std::int64_t now() noexcept { return steady_now_ns(); }
+    /// Milliseconds until `wake`, rounded up so that poll never returns early; -1: forever
+    /// (`wake` is the largest time, which deadlines saturate to).
     static int wait_ms(std::int64_t wake) noexcept {
         if (wake == std::numeric_limits<std::int64_t>::max()) return -1;
-        std::int64_t left = wake - now();
-        if (left <= 0) return 0;
-        std::int64_t ms = (left + 999999) / 1000000;
-        return ms > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max() : static_cast<int>(ms);
+        return poll_timeout_ms(wake, now());
     }
 
     /// A new socket for `address`, bound to the source address if one is set.

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <chrono>
-#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "sockit/detail/poller_backend.hpp"
+#include "sockit/detail/saturate.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit {
@@ -40,6 +40,14 @@ struct PollEvent {
     bool hangup = false;   ///< both directions are closed (or the connection was reset)
     bool error = false;    ///< an error is pending on the socket (`pending_error()` reads it)
 };
+
+// Poller, whose members depend on the backend, and PollEvents, which only Poller makes, in
+// an inline namespace named after the backend (poller_epoll or poller_poll; see
+// detail/poller_common.hpp): sockit::Poller is always the one this translation unit chose.
+// The API reference names them sockit::Poller and sockit::PollEvents.
+#ifndef SOCKIT_DOXYGEN
+inline namespace SOCKIT_DETAIL_POLLER_ABI {
+#endif
 
 /// The events one `Poller::wait` returned: a view of the poller's own buffer, valid until
 /// the next `wait`. Events of a descriptor removed after the wait have every flag cleared.
@@ -85,8 +93,13 @@ private:
  *
  * One thread uses a poller; only `wake` may be called from other threads (and
  * from signal handlers). Remove a socket before closing it. If a registered
- * socket is closed anyway nothing breaks: the poller stops reporting it and
- * `remove` succeeds (but see docs/concurrency.md for descriptor reuse).
+ * socket is closed anyway, the poller stops reporting it, `remove` of its number
+ * succeeds, and `add` of a new socket that got its number replaces its registration.
+ * Until one of those, the poll(2) backend polls a new socket that reused the number
+ * under the old tag; epoll goes on reporting a closed socket whose descriptor was
+ * duplicated (`dup`, `fork`) until every copy is closed. On Windows a reused handle
+ * cannot be told from the old socket: there `add` of it fails with `file_exists`
+ * unless a wait has already found the old socket closed; `remove` it first.
  *
  * @code
  * sockit::Poller poller;
@@ -135,13 +148,11 @@ public:
     /// True if `handle` is registered.
     bool contains(native_handle_type handle) const noexcept { return entry(handle) != nullptr; }
 
-    /// Registers `handle` for `interest`; `wait` reports it with `tag`. A descriptor
-    /// already registered is an error (`std::errc::file_exists`).
+    /// Registers `handle` for `interest`; `wait` reports it with `tag`. A socket already
+    /// registered is an error (`std::errc::file_exists`). A new socket that got the number
+    /// of one closed without `remove` replaces that one's registration (see the class's
+    /// description for Windows).
     void add(native_handle_type handle, Interest interest, std::uint64_t tag, std::error_code& ec) noexcept {
-        if (entry(handle) != nullptr) {
-            ec = std::make_error_code(std::errc::file_exists);
-            return;
-        }
         if (!detail::is_valid_handle(handle)) {
             ec = std::make_error_code(std::errc::bad_file_descriptor);
             return;
@@ -155,10 +166,16 @@ public:
                 return;
             }
         }
+        // The backend fails with EEXIST if `handle` is registered and still the same file
+        // (epoll_ctl knows the file; the poll backend compares fstat's device and inode).
         backend_.add(handle, static_cast<unsigned>(interest), ec);
         if (ec) return;
-        entries_[index] = Entry{tag, true};
-        ++registered_;
+        Entry& e = entries_[index];
+        if (e.registered)
+            clear_events(handle); // the closed socket's, from the last wait
+        else
+            ++registered_;
+        e = Entry{tag, true};
     }
     /// Registers `handle`. @throws Error naming the descriptor (already registered, closed, ...).
     void add(native_handle_type handle, Interest interest, std::uint64_t tag) {
@@ -206,7 +223,8 @@ public:
 
     /// Unregisters `handle` (`std::errc::no_such_file_or_directory` if it is not registered).
     /// Succeeds for a descriptor closed while registered. Events of `handle` still in
-    /// the last wait's result get every flag cleared.
+    /// the last wait's result get every flag cleared (as `add` does when it replaces a
+    /// closed socket's registration).
     void remove(native_handle_type handle, std::error_code& ec) noexcept {
         Entry* e = entry(handle);
         if (e == nullptr) {
@@ -220,9 +238,7 @@ public:
         if (ec) return;
         *e = Entry{};
         --registered_;
-        for (std::size_t i = 0; i < count_; ++i) {
-            if (events_[i].handle == handle) events_[i] = PollEvent{events_[i].tag, handle};
-        }
+        clear_events(handle);
     }
     /// Unregisters `handle`. @throws Error if it is not registered.
     void remove(native_handle_type handle) {
@@ -245,24 +261,20 @@ public:
      * Waits until a registered descriptor is ready, `wake` is called, or `timeout`
      * passes (none: no limit; zero: just look). Returns the ready descriptors, at most
      * `max_events()`, in a view valid until the next call; allocates nothing.
-     * Interrupted system calls are resumed with the time that is left.
+     * Interrupted system calls are resumed with the time that is left. A timeout too
+     * long for the clock (`nanoseconds::max()`) waits as long as the clock can count.
      */
     PollEvents wait(std::optional<std::chrono::nanoseconds> timeout, std::error_code& ec) noexcept {
-        using namespace std::chrono;
         count_ = 0;
         bool woken = false;
         ec.clear();
-        if (timeout && *timeout < nanoseconds::zero()) {
+        if (timeout && *timeout < std::chrono::nanoseconds::zero()) {
             ec = make_error_code(Errc::invalid_argument);
             return {events_.data(), 0, false};
         }
-        const auto deadline = timeout ? steady_clock::now() + *timeout : steady_clock::time_point::max();
+        const std::int64_t deadline = timeout ? detail::saturating_add(detail::steady_now_ns(), timeout->count()) : 0;
         for (;;) {
-            int wait_ms = -1;
-            if (timeout) {
-                auto left = ceil<milliseconds>(deadline - steady_clock::now()).count();
-                wait_ms = left <= 0 ? 0 : left > INT_MAX ? INT_MAX : static_cast<int>(left);
-            }
+            const int wait_ms = timeout ? detail::poll_timeout_ms(deadline, detail::steady_now_ns()) : -1;
             std::size_t n = backend_.wait(wait_ms, ec);
             if (ec) {
                 if (ec.value() == EINTR && ec.category() == std::generic_category()) continue;
@@ -295,9 +307,21 @@ public:
         if (ec) detail::throw_error(ec, std::string("poller wait (") + backend() + ")");
         return events;
     }
+    /// Waits at most `timeout` of any integral unit; one longer than `nanoseconds::max()`
+    /// (`hours::max()`) is clamped to it, not converted with an overflow.
+    template <class Rep, class Period, class = std::enable_if_t<std::is_integral<Rep>::value>>
+    PollEvents wait(std::chrono::duration<Rep, Period> timeout, std::error_code& ec) noexcept {
+        return wait(std::optional<std::chrono::nanoseconds>(detail::saturating_ns(timeout)), ec);
+    }
+    /// Waits at most `timeout`, clamped as above. @throws Error.
+    template <class Rep, class Period, class = std::enable_if_t<std::is_integral<Rep>::value>>
+    PollEvents wait(std::chrono::duration<Rep, Period> timeout) {
+        return wait(std::optional<std::chrono::nanoseconds>(detail::saturating_ns(timeout)));
+    }
 
     /// Makes the current or next `wait` return at once, with `woken()` true. Safe from
-    /// any thread and from a signal handler (it is one write(2)).
+    /// any thread and from a signal handler: it is one write(2), and errno is left as it
+    /// was (a full pipe, which means a wake-up is already pending, is no error).
     void wake(std::error_code& ec) const noexcept { waker_.wake(ec); }
     /// Makes the current or next `wait` return at once. @throws Error.
     void wake() const {
@@ -338,6 +362,13 @@ private:
     }
     const Entry* entry(native_handle_type handle) const noexcept { return const_cast<Poller*>(this)->entry(handle); }
 
+    /// Clears every flag of `handle`'s events in the last wait's result.
+    void clear_events(native_handle_type handle) noexcept {
+        for (std::size_t i = 0; i < count_; ++i) {
+            if (events_[i].handle == handle) events_[i] = PollEvent{events_[i].tag, handle};
+        }
+    }
+
     [[noreturn]] static void throw_for(const std::error_code& ec, const char* op, native_handle_type handle) {
         std::string what = std::string("poller ") + op + " fd " + std::to_string(handle);
         if (ec == std::errc::file_exists) what += " (already registered)";
@@ -346,4 +377,7 @@ private:
     }
 };
 
+#ifndef SOCKIT_DOXYGEN
+} // namespace SOCKIT_DETAIL_POLLER_ABI
+#endif
 } // namespace sockit

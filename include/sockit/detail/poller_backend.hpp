@@ -4,7 +4,9 @@
 // on Linux too (sockit's tests build both).
 #pragma once
 
-#if defined(__linux__) && !defined(SOCKIT_POLLER_USE_POLL)
+#include "sockit/detail/poller_common.hpp"
+
+#ifdef SOCKIT_DETAIL_POLLER_EPOLL
 #include "sockit/detail/poller_epoll.hpp"
 #else
 #include "sockit/detail/poller_poll.hpp"
@@ -12,7 +14,7 @@
 #include "sockit/detail/poller_waker.hpp"
 
 namespace sockit::detail {
-#if defined(__linux__) && !defined(SOCKIT_POLLER_USE_POLL)
+#ifdef SOCKIT_DETAIL_POLLER_EPOLL
 using PollerBackend = EpollBackend;
 #else
 using PollerBackend = PollBackend;

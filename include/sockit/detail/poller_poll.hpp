@@ -8,6 +8,10 @@
 #include <system_error>
 #include <vector>
 
+#ifndef _WIN32
+#include <sys/stat.h>
+#endif
+
 #include "sockit/detail/ops.hpp"
 #include "sockit/detail/poller_common.hpp"
 
@@ -15,6 +19,10 @@ namespace sockit::detail {
 
 /// poll(2) (WSAPoll) behind the backend interface Poller uses. Each wait scans every registered
 /// descriptor; when more are ready than fit, the next wait starts where this one stopped.
+///
+/// poll(2) knows descriptors by number only. So that a descriptor closed while registered
+/// and replaced by a new one under the same number is told from the registered one, each
+/// registration keeps the identity of its file (fstat's device and inode, on POSIX).
 class PollBackend {
 public:
     static constexpr const char* name = "poll";
@@ -29,22 +37,30 @@ public:
         position_.clear();
     }
 
+    /// Fails with EEXIST if `fd` is registered and still the same file. A registration whose
+    /// descriptor was closed (and maybe reused for another file) is replaced.
     void add(native_handle_type fd, unsigned interest, std::error_code& ec) noexcept {
         if (!is_valid_handle(fd)) {
             ec = {EBADF, std::generic_category()};
             return;
         }
-        ops::check_open(fd, ec); // the same EBADF epoll_ctl gives for a closed descriptor
+        const FileId id = identify(fd, ec); // the same EBADF epoll_ctl gives for a closed descriptor
         if (ec) return;
-        if (find(fd) >= 0) {
-            ec = {EEXIST, std::generic_category()};
+        if (int at = find(fd); at >= 0) {
+            auto i = static_cast<std::size_t>(at);
+            if (fds_[i].fd != invalid_handle && handles_[i].id == id) {
+                ec = {EEXIST, std::generic_category()};
+                return;
+            }
+            fds_[i] = ops::pollfd_type{fd, events(interest), 0};
+            handles_[i].id = id;
             return;
         }
         try {
             if (position_.size() <= static_cast<std::size_t>(fd))
                 position_.resize(static_cast<std::size_t>(fd) + 1, -1);
             fds_.push_back(ops::pollfd_type{fd, events(interest), 0});
-            handles_.push_back(fd);
+            handles_.push_back(Registered{fd, id});
         } catch (const std::bad_alloc&) {
             if (handles_.size() < fds_.size()) fds_.pop_back();
             ec = {ENOMEM, std::generic_category()};
@@ -77,7 +93,7 @@ public:
         if (i != last) {
             fds_[i] = fds_[last];
             handles_[i] = handles_[last];
-            position_[static_cast<std::size_t>(handles_[i])] = at;
+            position_[static_cast<std::size_t>(handles_[i].handle)] = at;
         }
         fds_.pop_back();
         handles_.pop_back();
@@ -113,11 +129,47 @@ public:
     ReadyHandle ready_at(std::size_t i) const noexcept { return ready_[i]; }
 
 private:
-    std::vector<ops::pollfd_type> fds_;       // what poll(2) sees; fd is invalid_handle once found closed
-    std::vector<native_handle_type> handles_; // the registered descriptor of each fds_ entry
-    std::vector<int> position_;               // descriptor -> index in fds_, or -1
+    /// Which file a descriptor was when it was registered.
+    struct FileId {
+#ifndef _WIN32
+        ::dev_t device = 0;
+        ::ino_t inode = 0;
+#endif
+        bool operator==(const FileId& other) const noexcept {
+#ifndef _WIN32
+            return device == other.device && inode == other.inode;
+#else
+            (void)other;
+            return true; // a socket handle has no identity to compare: the same until found closed
+#endif
+        }
+    };
+    /// The descriptor of an fds_ entry and its file.
+    struct Registered {
+        native_handle_type handle;
+        FileId id;
+    };
+
+    std::vector<ops::pollfd_type> fds_; // what poll(2) sees; fd is invalid_handle once found closed
+    std::vector<Registered> handles_;   // the registered descriptor of each fds_ entry
+    std::vector<int> position_;         // descriptor -> index in fds_, or -1
     std::vector<ReadyHandle> ready_;
     std::size_t start_ = 0;
+
+    /// The identity of `fd`'s file; EBADF if it is not open.
+    static FileId identify(native_handle_type fd, std::error_code& ec) noexcept {
+        FileId id;
+#ifndef _WIN32
+        struct ::stat st {};
+        if (ops::check(::fstat(fd, &st), ec) == 0) {
+            id.device = st.st_dev;
+            id.inode = st.st_ino;
+        }
+#else
+        ops::check_open(fd, ec);
+#endif
+        return id;
+    }
 
     int find(native_handle_type fd) const noexcept {
         if (!is_valid_handle(fd) || static_cast<std::size_t>(fd) >= position_.size()) return -1;

@@ -14,17 +14,20 @@
 #include <unistd.h>
 #endif
 
-#if defined(__linux__) && !defined(SOCKIT_POLLER_USE_POLL)
+#include "sockit/detail/ops.hpp"
+#include "sockit/detail/poller_common.hpp"
+
+#ifdef SOCKIT_DETAIL_POLLER_EPOLL
 #include <sys/eventfd.h>
 #define SOCKIT_DETAIL_WAKER_EVENTFD 1
 #endif
 
-#include "sockit/detail/ops.hpp"
-
 namespace sockit::detail {
+inline namespace SOCKIT_DETAIL_POLLER_ABI { // an eventfd or a pipe: see poller_common.hpp
 
 /// A readable descriptor that `wake` makes ready and `drain` makes quiet again.
-/// `wake` is one write(2): safe from any thread and from a signal handler.
+/// `wake` is one write(2): safe from any thread and from a signal handler, and it leaves
+/// errno as it found it (a handler must not change it under the code it interrupted).
 class Waker {
 public:
     Waker() noexcept = default;
@@ -75,9 +78,11 @@ public:
         if (ec) close();
     }
     void wake(std::error_code& ec) const noexcept {
+        const int saved_errno = errno;
         char one = 1;
         ops::send(write_, &one, 1, 0, ec);
         if (is_would_block(ec)) ec.clear(); // a full buffer means a wake-up is already pending
+        errno = saved_errno;
     }
     void drain() const noexcept {
         char buf[64];
@@ -129,15 +134,19 @@ private:
 
 #ifndef _WIN32
     /// Writes the wake-up token; a full pipe or counter means a wake-up is already pending.
+    /// errno is restored: a full pipe sets it to EAGAIN, which is no error here.
     void write_all(const void* data, std::size_t size, std::error_code& ec) const noexcept {
+        const int saved_errno = errno;
         for (;;) {
             ops::check(::write(write_, data, size), ec);
             if (ec.value() == EINTR) continue;
             if (is_would_block(ec)) ec.clear();
+            errno = saved_errno;
             return;
         }
     }
 #endif
 };
 
+} // namespace SOCKIT_DETAIL_POLLER_ABI
 } // namespace sockit::detail
