@@ -174,3 +174,72 @@ TEST_CASE("resolve returns every address of a name, in order, with the port", "[
         CHECK(ec == Errc::invalid_address);
     }
 }
+
+TEST_CASE("A failed parse returns the unspecified address, never the wildcard", "[address][errors]") {
+    // Code that ignores the error code must not be left holding 0.0.0.0 or ::, which
+    // would bind every interface.
+    for (const char* host : {"1.2.3.4.5", "localhost", "::g", "fe80::1%", "::1%nosuchif0", "[]"}) {
+        INFO("host: " << host);
+        std::error_code ec;
+        Address a = Address::parse(host, 80, ec);
+        CHECK(ec);
+        CHECK(a.family() == Family::unspecified);
+        CHECK(a == Address());
+    }
+    for (const char* endpoint : {"1.2.3.4.5:80", "::g:80", "[::g]:80", "1.2.3.4:99999", "nohost"}) {
+        INFO("endpoint: " << endpoint);
+        std::error_code ec;
+        Address a = Address::parse(endpoint, ec);
+        CHECK(ec);
+        CHECK(a == Address());
+    }
+    std::error_code ec;
+    CHECK(Address::parse("127.0.0.1", 70000, ec) == Address());
+    CHECK(ec == Errc::invalid_port);
+}
+
+TEST_CASE("bind, connect and send_to with the unspecified address fail and bind nothing", "[address][errors]") {
+    // bind everywhere; connect and send_to on POSIX systems.
+    sockit_test::FdLeakCheck leaks;
+    std::vector<Family> families{Family::v4};
+    if (sockit_test::has_ipv6()) families.push_back(Family::v6);
+    for (Family family : families) {
+        for (sockit::SocketType type : {sockit::SocketType::stream, sockit::SocketType::datagram}) {
+            INFO("family " << static_cast<int>(family) << ", type " << static_cast<int>(type));
+            sockit::Socket s(family, type);
+            std::error_code ec;
+            s.bind(Address(), ec);
+            CHECK(ec);
+            std::error_code ignored;
+            CHECK(s.local_address(ignored).port() == 0); // not bound to the wildcard
+            CHECK_THROWS_AS(s.bind(Address()), sockit::Error);
+            s.bind(Address::loopback(family)); // still unbound, so this works
+            CHECK(s.local_address().is_loopback());
+#ifndef _WIN32 // Winsock (as wine runs it) takes connect with an empty address as a disconnect
+            sockit::Socket c(family, type);
+            c.connect(Address(), ec);
+            CHECK(ec);
+            CHECK_THROWS_AS(c.connect(Address()), sockit::Error);
+#endif
+        }
+#ifndef _WIN32
+        // A connected UDP socket keeps its peer: connect(Address()) does not dissolve the
+        // association, and send_to(Address()) does not send to the peer.
+        sockit::Socket receiver(family, sockit::SocketType::datagram);
+        receiver.bind(Address::loopback(family));
+        sockit::Socket sender(family, sockit::SocketType::datagram);
+        sender.connect(receiver.local_address());
+        std::error_code ec;
+        sender.connect(Address(), ec);
+        CHECK(ec);
+        CHECK(sender.peer_address() == receiver.local_address());
+        sender.send_to("wrong", Address(), ec);
+        CHECK(ec);
+        sender.send("marker", 6);
+        char buf[16] = {};
+        receiver.set_timeout(std::chrono::seconds(5));
+        sockit::Datagram got = receiver.recv_from(buf, sizeof buf);
+        CHECK(std::string(buf, got.size) == "marker");
+#endif
+    }
+}

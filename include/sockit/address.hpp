@@ -101,7 +101,9 @@ public:
         if (ec) detail::throw_error(ec, describe_input(host, port, ec));
     }
 
-    /// Parses a numeric host and a port without throwing; see the constructor.
+    /// Parses a numeric host and a port without throwing; see the constructor. On failure
+    /// the result is the unspecified `Address()`, which `bind`, `connect` and `send_to`
+    /// reject, never the "any" address.
     static Address parse(std::string_view host, int port, std::error_code& ec) noexcept {
         Address a;
         if (port < 0 || port > 65535) {
@@ -109,7 +111,8 @@ public:
             return a;
         }
         a.parse_host(host, ec);
-        if (!ec) a.set_port(static_cast<std::uint16_t>(port));
+        if (ec) return {};
+        a.set_port(static_cast<std::uint16_t>(port));
         return a;
     }
 
@@ -124,7 +127,8 @@ public:
         return a;
     }
 
-    /// Parses an endpoint without throwing; see `parse(std::string_view)`.
+    /// Parses an endpoint without throwing; see `parse(std::string_view)`. On failure the
+    /// result is the unspecified `Address()`.
     static Address parse(std::string_view endpoint, std::error_code& ec) noexcept {
         std::size_t colon = endpoint.rfind(':');
         if (colon == std::string_view::npos ||
@@ -284,9 +288,14 @@ public:
     const ::sockaddr* native() const noexcept { return &storage_.sa; }
     /// The system address, writable (for calls that fill it in).
     ::sockaddr* native() noexcept { return &storage_.sa; }
-    /// The size of the system address for this family.
+    /// The size of the system address for this family; 0 for the unspecified address, so
+    /// that `bind`, `connect` and `send_to` with it fail (EINVAL). With a full size, Linux
+    /// reads an all-zero AF_UNSPEC address as 0.0.0.0 in `bind` (every interface), and as
+    /// "dissolve the association" in `connect`.
     detail::socklen_type native_size() const noexcept {
-        return static_cast<detail::socklen_type>(is_v6() ? sizeof(::sockaddr_in6) : sizeof(::sockaddr_in));
+        return static_cast<detail::socklen_type>(is_v6()   ? sizeof(::sockaddr_in6)
+                                                 : is_v4() ? sizeof(::sockaddr_in)
+                                                           : 0);
     }
     /// The number of bytes `native()` can hold.
     static constexpr detail::socklen_type native_capacity() noexcept { return sizeof(Storage); }
