@@ -243,3 +243,138 @@ TEST_CASE("bind, connect and send_to with the unspecified address fail and bind 
 #endif
     }
 }
+
+namespace {
+struct BadText {
+    const char* text;
+    Errc code;
+    const char* reason;          // a part of the message that names what is wrong
+    const char* shown = nullptr; // how the message quotes the text, if not as is
+};
+
+/// Checks that `parse` fails with `bad.code` and the unspecified address, and that `make`
+/// throws an AddressError whose message quotes the text and gives the reason.
+template <class Parse, class Make>
+void check_rejected(const BadText& bad, Parse parse, Make make) {
+    INFO("text: '" << bad.text << "'");
+    std::error_code ec;
+    Address a = parse(ec);
+    CHECK(ec == bad.code);
+    CHECK(a == Address());
+    try {
+        make();
+        FAIL("no exception");
+    } catch (const AddressError& e) {
+        std::string what = e.what();
+        INFO("what(): " << what);
+        CHECK(e.code() == bad.code);
+        CHECK(what.find(std::string("'") + (bad.shown ? bad.shown : bad.text) + "'") != std::string::npos);
+        CHECK(what.find(bad.reason) != std::string::npos);
+    }
+}
+} // namespace
+
+TEST_CASE("Endpoint text is host:port or [IPv6]:port; each mistake is named", "[address][errors]") {
+    SECTION("accepted") {
+        CHECK(Address::parse("1.2.3.4:80") == Address("1.2.3.4", 80));
+        CHECK(Address::parse("[::1]:0") == Address("::1", 0));
+        CHECK(Address::parse("[::ffff:1.2.3.4]:80") == Address("::ffff:1.2.3.4", 80));
+        CHECK(Address::parse("[fe80::1%1]:9") == Address("fe80::1%1", 9));
+        CHECK(Address::parse("1.2.3.4:080").port() == 80); // leading zeros: decimal, never octal
+        CHECK(Address::parse("1.2.3.4:0000065535").port() == 65535);
+        CHECK(Address::parse(":80") == Address::any(Family::v4, 80)); // an empty host is 0.0.0.0
+    }
+    const BadText bad[] = {
+        {"", Errc::invalid_address, "empty"},
+        {"[1.2.3.4]:80", Errc::invalid_address, "brackets are only for IPv6 addresses"},
+        {"[]:80", Errc::invalid_address, "nothing between the brackets"},
+        {"[::1]", Errc::invalid_address, "no port"},
+        {"1.2.3.4", Errc::invalid_address, "no port"},
+        {"[::1]x", Errc::invalid_address, "after ']'"},
+        {"[::1]x:80", Errc::invalid_address, "after ']'"},
+        {"[::1]:80]", Errc::invalid_port, "not a decimal number"},
+        {"[::1", Errc::invalid_address, "'[' without a closing ']'"},
+        {"[::1:80", Errc::invalid_address, "'[' without a closing ']'"},
+        {"1.2.3.4]:80", Errc::invalid_address, "a bracket out of place"},
+        {"[[::1]]:80", Errc::invalid_address, "a bracket out of place"},
+        {"::1:80", Errc::invalid_address, "an IPv6 address with a port needs brackets"},
+        {"::1", Errc::invalid_address, "an IPv6 address with a port needs brackets"},
+        {"1.2.3.4:", Errc::invalid_port, "the port is empty"},
+        {"[::1]:", Errc::invalid_port, "the port is empty"},
+        {"1.2.3.4:+80", Errc::invalid_port, "the port is not a decimal number"},
+        {"1.2.3.4:-1", Errc::invalid_port, "the port is not a decimal number"},
+        {"1.2.3.4:0x50", Errc::invalid_port, "the port is not a decimal number"},
+        {"1.2.3.4:65536", Errc::invalid_port, "the port is greater than 65535"},
+        {"1.2.3.4:99999999999999999999", Errc::invalid_port, "the port is greater than 65535"},
+        {" 1.2.3.4:80", Errc::invalid_address, "white space"},
+        {"1.2.3.4:80 ", Errc::invalid_address, "white space"},
+        {"1.2.3.4 :80", Errc::invalid_address, "white space"},
+        {"[::1]: 80", Errc::invalid_address, "white space"},
+        {"1.2.3.4:80\n", Errc::invalid_address, "white space", "1.2.3.4:80\\x0a"},
+        {"localhost:80", Errc::invalid_address, "resolve"},
+        {"127.1:80", Errc::invalid_address, "not a numeric IPv4 address"},
+        {"[::g]:80", Errc::invalid_address, "not a numeric IPv6 address"},
+        {"1.2.3.4%1:80", Errc::invalid_address, "a scope ('%') is only for IPv6 addresses"},
+    };
+    for (const BadText& b : bad) {
+        check_rejected(
+            b, [&](std::error_code& ec) { return Address::parse(b.text, ec); }, [&] { return Address::parse(b.text); });
+    }
+    SECTION("control characters are shown escaped") {
+        try {
+            Address::parse(std::string_view("1.2.3.4:80\0", 11));
+            FAIL("no exception");
+        } catch (const AddressError& e) {
+            CHECK(std::string(e.what()).find("'1.2.3.4:80\\x00' (a control character)") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("Host text errors name the text and the reason", "[address][errors]") {
+    const BadText bad[] = {
+        {"[1.2.3.4]", Errc::invalid_address, "brackets are only for IPv6 addresses"},
+        {"[]", Errc::invalid_address, "nothing between the brackets"},
+        {"[::1", Errc::invalid_address, "'[' without a closing ']'"},
+        {"::1]", Errc::invalid_address, "a bracket out of place"},
+        {" 127.0.0.1", Errc::invalid_address, "white space"},
+        {"127.0.0.1\t", Errc::invalid_address, "white space", "127.0.0.1\\x09"},
+        {"1.2.3.4%1", Errc::invalid_address, "a scope ('%') is only for IPv6 addresses"},
+        {"127.1", Errc::invalid_address, "not a numeric IPv4 address"},
+        {"localhost", Errc::invalid_address, "resolve"},
+        {"::g", Errc::invalid_address, "not a numeric IPv6 address"},
+        {"1.2.3.4:80", Errc::invalid_address, "not a numeric IPv6 address"},
+        {"::1%", Errc::invalid_address, "an empty IPv6 scope"},
+        {"::1%0", Errc::invalid_address, "IPv6 scope 0"},
+        {"::1%1234567890", Errc::invalid_address, "IPv6 scope number too large"},
+        {"::1%nosuchif0", Errc::invalid_address, "no network interface"},
+    };
+    for (const BadText& b : bad) {
+        check_rejected(
+            b, [&](std::error_code& ec) { return Address::parse(b.text, 80, ec); },
+            [&] { return Address(b.text, 80); });
+    }
+}
+
+TEST_CASE("Port text is decimal digits, leading zeros allowed, up to 65535", "[address][errors]") {
+    CHECK(sockit::parse_port("080") == 80);
+    CHECK(sockit::parse_port("00000000080") == 80);
+    CHECK(sockit::parse_port("00000") == 0);
+    const BadText bad[] = {
+        {"", Errc::invalid_port, "(empty)"},
+        {"+80", Errc::invalid_port, "(not a decimal number)"},
+        {"-1", Errc::invalid_port, "(not a decimal number)"},
+        {" 80", Errc::invalid_port, "(not a decimal number)"},
+        {"80 ", Errc::invalid_port, "(not a decimal number)"},
+        {"0x50", Errc::invalid_port, "(not a decimal number)"},
+        {"65536", Errc::invalid_port, "(greater than 65535)"},
+        {"123456", Errc::invalid_port, "(greater than 65535)"},
+    };
+    for (const BadText& b : bad) {
+        INFO("port text: '" << b.text << "'");
+        std::error_code ec;
+        sockit::parse_port(b.text, ec);
+        CHECK(ec == b.code);
+        CHECK_THROWS_WITH(sockit::parse_port(b.text),
+                          sockit_test::contains(std::string("port '") + b.text + "' " + b.reason));
+    }
+}
