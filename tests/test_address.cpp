@@ -378,3 +378,59 @@ TEST_CASE("Port text is decimal digits, leading zeros allowed, up to 65535", "[a
                           sockit_test::contains(std::string("port '") + b.text + "' " + b.reason));
     }
 }
+
+namespace {
+template <class, class = void>
+struct has_any_with_error_code : std::false_type {};
+template <class Port>
+struct has_any_with_error_code<
+    Port,
+    std::void_t<decltype(Address::any(Family::v4, std::declval<Port>(), std::declval<std::error_code&>())),
+                decltype(Address::loopback(Family::v4, std::declval<Port>(), std::declval<std::error_code&>())),
+                decltype(std::declval<Address&>().set_port(std::declval<Port>(), std::declval<std::error_code&>()))>>
+    : std::true_type {};
+} // namespace
+
+// Like the constructor, each has a form that returns the error instead of throwing.
+static_assert(has_any_with_error_code<int>::value, "any, loopback and set_port take an std::error_code&");
+
+TEST_CASE("any, loopback and set_port check the port range as the constructor does", "[address][errors]") {
+    for (int port : {-1, 65536, 70000}) {
+        INFO("port " << port);
+        CHECK_THROWS_AS(Address::any(Family::v4, port), AddressError);
+        CHECK_THROWS_WITH(Address::any(Family::v6, port), sockit_test::contains("port " + std::to_string(port)));
+        CHECK_THROWS_AS(Address::loopback(Family::v4, port), AddressError);
+        CHECK_THROWS_WITH(Address::loopback(Family::v6, port), sockit_test::contains("port " + std::to_string(port)));
+        Address a("127.0.0.1", 7);
+        CHECK_THROWS_WITH(a.set_port(port), sockit_test::contains("port " + std::to_string(port)));
+        CHECK(a == Address("127.0.0.1", 7)); // unchanged
+
+        std::error_code ec;
+        CHECK(Address::any(Family::v4, port, ec) == Address());
+        CHECK(ec == Errc::invalid_port);
+        ec.clear();
+        CHECK(Address::loopback(Family::v6, port, ec) == Address());
+        CHECK(ec == Errc::invalid_port);
+        ec.clear();
+        a.set_port(port, ec);
+        CHECK(ec == Errc::invalid_port);
+        CHECK(a.port() == 7);
+    }
+    SECTION("ports in range, as int or std::uint16_t") {
+        std::uint16_t narrow = 65535;
+        CHECK(Address::any(Family::v4, narrow) == Address("0.0.0.0", 65535));
+        CHECK(Address::loopback(Family::v6, narrow) == Address("::1", 65535));
+        CHECK(Address::any(Family::v4, 0) == Address("", 0));
+        CHECK(Address::any() == Address("0.0.0.0", 0));
+        CHECK(Address::loopback() == Address("127.0.0.1", 0));
+        std::error_code ec = sockit::Errc::invalid_port;
+        CHECK(Address::loopback(Family::v4, 80, ec) == Address("127.0.0.1", 80));
+        CHECK_FALSE(ec);
+        Address a = Address::any(Family::v6);
+        a.set_port(narrow);
+        CHECK(a.port() == 65535);
+        a.set_port(0, ec);
+        CHECK_FALSE(ec);
+        CHECK(a.port() == 0);
+    }
+}

@@ -176,22 +176,49 @@ public:
         return a;
     }
 
-    /// The "any" address of `family` (0.0.0.0 or ::), to bind on every interface.
-    static Address any(Family family = Family::v4, std::uint16_t port = 0) noexcept {
+    /// The "any" address of `family` (0.0.0.0 or ::) with port 0, to bind on every interface.
+    static Address any(Family family = Family::v4) noexcept {
         Address a;
         a.init(family);
+        return a;
+    }
+    /// The "any" address of `family` with `port`.
+    /// @throws AddressError naming the port if it is outside 0..65535 (never wrapped).
+    static Address any(Family family, int port) {
+        Address a = any(family);
         a.set_port(port);
         return a;
     }
+    /// The "any" address of `family` with `port` without throwing: a port outside
+    /// 0..65535 sets `Errc::invalid_port` and returns the unspecified `Address()`.
+    static Address any(Family family, int port, std::error_code& ec) noexcept {
+        Address a = any(family);
+        a.set_port(port, ec);
+        return ec ? Address() : a;
+    }
 
-    /// The loopback address of `family` (127.0.0.1 or ::1).
-    static Address loopback(Family family = Family::v4, std::uint16_t port = 0) noexcept {
-        Address a = any(family, port);
+    /// The loopback address of `family` (127.0.0.1 or ::1) with port 0.
+    static Address loopback(Family family = Family::v4) noexcept {
+        Address a = any(family);
         if (family == Family::v4)
             a.storage_.v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         else if (family == Family::v6)
             a.storage_.v6.sin6_addr = in6addr_loopback;
         return a;
+    }
+    /// The loopback address of `family` with `port`.
+    /// @throws AddressError naming the port if it is outside 0..65535 (never wrapped).
+    static Address loopback(Family family, int port) {
+        Address a = loopback(family);
+        a.set_port(port);
+        return a;
+    }
+    /// The loopback address of `family` with `port` without throwing: a port outside
+    /// 0..65535 sets `Errc::invalid_port` and returns the unspecified `Address()`.
+    static Address loopback(Family family, int port, std::error_code& ec) noexcept {
+        Address a = loopback(family);
+        a.set_port(port, ec);
+        return ec ? Address() : a;
     }
 
     /// Copies a system socket address (AF_INET or AF_INET6); anything else is an error.
@@ -239,7 +266,7 @@ public:
                 std::error_code ignored;
                 Address a = from_native(sa, len, ignored);
                 if (ignored) return;
-                a.set_port(static_cast<std::uint16_t>(port));
+                a.store_port(static_cast<std::uint16_t>(port));
                 out.push_back(a);
             },
             ec);
@@ -274,12 +301,23 @@ public:
     std::uint16_t port() const noexcept {
         return ntohs(is_v6() ? storage_.v6.sin6_port : is_v4() ? storage_.v4.sin_port : 0);
     }
-    /// Changes the port.
-    void set_port(std::uint16_t port) noexcept {
-        if (is_v6())
-            storage_.v6.sin6_port = htons(port);
-        else if (is_v4())
-            storage_.v4.sin_port = htons(port);
+    /// Changes the port (of an IPv4 or IPv6 address; the unspecified address has none).
+    /// @throws AddressError naming the port if it is outside 0..65535 (never wrapped); the
+    ///         address is then unchanged.
+    void set_port(int port) {
+        std::error_code ec;
+        set_port(port, ec);
+        if (ec) detail::throw_error(ec, "port " + std::to_string(port));
+    }
+    /// Changes the port without throwing: a port outside 0..65535 sets
+    /// `Errc::invalid_port` and leaves the address unchanged.
+    void set_port(int port, std::error_code& ec) noexcept {
+        if (port < 0 || port > 65535) {
+            ec = make_error_code(Errc::invalid_port);
+            return;
+        }
+        ec.clear();
+        store_port(static_cast<std::uint16_t>(port));
     }
 
     /// The IPv6 scope (interface index), 0 for IPv4 and global addresses.
@@ -359,6 +397,13 @@ private:
         ::sockaddr_in6 v6;
     } storage_;
 
+    void store_port(std::uint16_t port) noexcept {
+        if (is_v6())
+            storage_.v6.sin6_port = htons(port);
+        else if (is_v4())
+            storage_.v4.sin_port = htons(port);
+    }
+
     void init(Family family) noexcept {
         std::memset(&storage_, 0, sizeof storage_);
         if (family == Family::v4)
@@ -393,7 +438,7 @@ private:
             return nullptr;
         }
         const char* why = parse_host(host, out, ec);
-        if (!ec) out.set_port(static_cast<std::uint16_t>(port));
+        if (!ec) out.store_port(static_cast<std::uint16_t>(port));
         return why;
     }
 
@@ -426,7 +471,7 @@ private:
             ec = make_error_code(Errc::invalid_port);
             return why;
         }
-        a.set_port(port);
+        a.store_port(port);
         out = a;
         ec.clear();
         return nullptr;
