@@ -362,9 +362,9 @@ public:
     /// The system address, writable (for calls that fill it in).
     ::sockaddr* native() noexcept { return &storage_.sa; }
     /// The size of the system address for this family; 0 for the unspecified address, so
-    /// that `bind`, `connect` and `send_to` with it fail (EINVAL). With a full size, Linux
-    /// reads an all-zero AF_UNSPEC address as 0.0.0.0 in `bind` (every interface), and as
-    /// "dissolve the association" in `connect`.
+    /// that `bind`, `connect` and `send_to` with it fail (EINVAL; on Windows, `bind` only).
+    /// With a full size, Linux reads an all-zero AF_UNSPEC address as 0.0.0.0 in `bind`
+    /// (every interface), and as "dissolve the association" in `connect`.
     detail::socklen_type native_size() const noexcept {
         return static_cast<detail::socklen_type>(is_v6()   ? sizeof(::sockaddr_in6)
                                                  : is_v4() ? sizeof(::sockaddr_in)
