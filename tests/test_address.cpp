@@ -174,3 +174,263 @@ TEST_CASE("resolve returns every address of a name, in order, with the port", "[
         CHECK(ec == Errc::invalid_address);
     }
 }
+
+TEST_CASE("A failed parse returns the unspecified address, never the wildcard", "[address][errors]") {
+    // Code that ignores the error code must not be left holding 0.0.0.0 or ::, which
+    // would bind every interface.
+    for (const char* host : {"1.2.3.4.5", "localhost", "::g", "fe80::1%", "::1%nosuchif0", "[]"}) {
+        INFO("host: " << host);
+        std::error_code ec;
+        Address a = Address::parse(host, 80, ec);
+        CHECK(ec);
+        CHECK(a.family() == Family::unspecified);
+        CHECK(a == Address());
+    }
+    for (const char* endpoint : {"1.2.3.4.5:80", "::g:80", "[::g]:80", "1.2.3.4:99999", "nohost"}) {
+        INFO("endpoint: " << endpoint);
+        std::error_code ec;
+        Address a = Address::parse(endpoint, ec);
+        CHECK(ec);
+        CHECK(a == Address());
+    }
+    std::error_code ec;
+    CHECK(Address::parse("127.0.0.1", 70000, ec) == Address());
+    CHECK(ec == Errc::invalid_port);
+}
+
+TEST_CASE("bind, connect and send_to with the unspecified address fail and bind nothing", "[address][errors]") {
+    // bind everywhere; connect and send_to on POSIX systems.
+    sockit_test::FdLeakCheck leaks;
+    std::vector<Family> families{Family::v4};
+    if (sockit_test::has_ipv6()) families.push_back(Family::v6);
+    for (Family family : families) {
+        for (sockit::SocketType type : {sockit::SocketType::stream, sockit::SocketType::datagram}) {
+            INFO("family " << static_cast<int>(family) << ", type " << static_cast<int>(type));
+            sockit::Socket s(family, type);
+            std::error_code ec;
+            s.bind(Address(), ec);
+            CHECK(ec);
+            std::error_code ignored;
+            CHECK(s.local_address(ignored).port() == 0); // not bound to the wildcard
+            CHECK_THROWS_AS(s.bind(Address()), sockit::Error);
+            s.bind(Address::loopback(family)); // still unbound, so this works
+            CHECK(s.local_address().is_loopback());
+#ifndef _WIN32 // Winsock (as wine runs it) takes connect with an empty address as a disconnect
+            sockit::Socket c(family, type);
+            c.connect(Address(), ec);
+            CHECK(ec);
+            CHECK_THROWS_AS(c.connect(Address()), sockit::Error);
+#endif
+        }
+#ifndef _WIN32
+        // A connected UDP socket keeps its peer: connect(Address()) does not dissolve the
+        // association, and send_to(Address()) does not send to the peer.
+        sockit::Socket receiver(family, sockit::SocketType::datagram);
+        receiver.bind(Address::loopback(family));
+        sockit::Socket sender(family, sockit::SocketType::datagram);
+        sender.connect(receiver.local_address());
+        std::error_code ec;
+        sender.connect(Address(), ec);
+        CHECK(ec);
+        CHECK(sender.peer_address() == receiver.local_address());
+        sender.send_to("wrong", Address(), ec);
+        CHECK(ec);
+        sender.send("marker", 6);
+        char buf[16] = {};
+        receiver.set_timeout(std::chrono::seconds(5));
+        sockit::Datagram got = receiver.recv_from(buf, sizeof buf);
+        CHECK(std::string(buf, got.size) == "marker");
+#endif
+    }
+}
+
+namespace {
+struct BadText {
+    const char* text;
+    Errc code;
+    const char* reason;          // a part of the message that names what is wrong
+    const char* shown = nullptr; // how the message quotes the text, if not as is
+};
+
+/// Checks that `parse` fails with `bad.code` and the unspecified address, and that `make`
+/// throws an AddressError whose message quotes the text and gives the reason.
+template <class Parse, class Make>
+void check_rejected(const BadText& bad, Parse parse, Make make) {
+    INFO("text: '" << bad.text << "'");
+    std::error_code ec;
+    Address a = parse(ec);
+    CHECK(ec == bad.code);
+    CHECK(a == Address());
+    try {
+        make();
+        FAIL("no exception");
+    } catch (const AddressError& e) {
+        std::string what = e.what();
+        INFO("what(): " << what);
+        CHECK(e.code() == bad.code);
+        CHECK(what.find(std::string("'") + (bad.shown ? bad.shown : bad.text) + "'") != std::string::npos);
+        CHECK(what.find(bad.reason) != std::string::npos);
+    }
+}
+} // namespace
+
+TEST_CASE("Endpoint text is host:port or [IPv6]:port; each mistake is named", "[address][errors]") {
+    SECTION("accepted") {
+        CHECK(Address::parse("1.2.3.4:80") == Address("1.2.3.4", 80));
+        CHECK(Address::parse("[::1]:0") == Address("::1", 0));
+        CHECK(Address::parse("[::ffff:1.2.3.4]:80") == Address("::ffff:1.2.3.4", 80));
+        CHECK(Address::parse("[fe80::1%1]:9") == Address("fe80::1%1", 9));
+        CHECK(Address::parse("1.2.3.4:080").port() == 80); // leading zeros: decimal, never octal
+        CHECK(Address::parse("1.2.3.4:0000065535").port() == 65535);
+        CHECK(Address::parse(":80") == Address::any(Family::v4, 80)); // an empty host is 0.0.0.0
+    }
+    const BadText bad[] = {
+        {"", Errc::invalid_address, "empty"},
+        {"[1.2.3.4]:80", Errc::invalid_address, "brackets are only for IPv6 addresses"},
+        {"[]:80", Errc::invalid_address, "nothing between the brackets"},
+        {"[::1]", Errc::invalid_address, "no port"},
+        {"1.2.3.4", Errc::invalid_address, "no port"},
+        {"[::1]x", Errc::invalid_address, "after ']'"},
+        {"[::1]x:80", Errc::invalid_address, "after ']'"},
+        {"[::1]:80]", Errc::invalid_port, "not a decimal number"},
+        {"[::1", Errc::invalid_address, "'[' without a closing ']'"},
+        {"[::1:80", Errc::invalid_address, "'[' without a closing ']'"},
+        {"1.2.3.4]:80", Errc::invalid_address, "a bracket out of place"},
+        {"[[::1]]:80", Errc::invalid_address, "a bracket out of place"},
+        {"::1:80", Errc::invalid_address, "an IPv6 address with a port needs brackets"},
+        {"::1", Errc::invalid_address, "an IPv6 address with a port needs brackets"},
+        {"1.2.3.4:", Errc::invalid_port, "the port is empty"},
+        {"[::1]:", Errc::invalid_port, "the port is empty"},
+        {"1.2.3.4:+80", Errc::invalid_port, "the port is not a decimal number"},
+        {"1.2.3.4:-1", Errc::invalid_port, "the port is not a decimal number"},
+        {"1.2.3.4:0x50", Errc::invalid_port, "the port is not a decimal number"},
+        {"1.2.3.4:65536", Errc::invalid_port, "the port is greater than 65535"},
+        {"1.2.3.4:99999999999999999999", Errc::invalid_port, "the port is greater than 65535"},
+        {" 1.2.3.4:80", Errc::invalid_address, "white space"},
+        {"1.2.3.4:80 ", Errc::invalid_address, "white space"},
+        {"1.2.3.4 :80", Errc::invalid_address, "white space"},
+        {"[::1]: 80", Errc::invalid_address, "white space"},
+        {"1.2.3.4:80\n", Errc::invalid_address, "white space", "1.2.3.4:80\\x0a"},
+        {"localhost:80", Errc::invalid_address, "resolve"},
+        {"127.1:80", Errc::invalid_address, "not a numeric IPv4 address"},
+        {"[::g]:80", Errc::invalid_address, "not a numeric IPv6 address"},
+        {"1.2.3.4%1:80", Errc::invalid_address, "a scope ('%') is only for IPv6 addresses"},
+    };
+    for (const BadText& b : bad) {
+        check_rejected(
+            b, [&](std::error_code& ec) { return Address::parse(b.text, ec); }, [&] { return Address::parse(b.text); });
+    }
+    SECTION("control characters are shown escaped") {
+        try {
+            Address::parse(std::string_view("1.2.3.4:80\0", 11));
+            FAIL("no exception");
+        } catch (const AddressError& e) {
+            CHECK(std::string(e.what()).find("'1.2.3.4:80\\x00' (a control character)") != std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("Host text errors name the text and the reason", "[address][errors]") {
+    const BadText bad[] = {
+        {"[1.2.3.4]", Errc::invalid_address, "brackets are only for IPv6 addresses"},
+        {"[]", Errc::invalid_address, "nothing between the brackets"},
+        {"[::1", Errc::invalid_address, "'[' without a closing ']'"},
+        {"::1]", Errc::invalid_address, "a bracket out of place"},
+        {" 127.0.0.1", Errc::invalid_address, "white space"},
+        {"127.0.0.1\t", Errc::invalid_address, "white space", "127.0.0.1\\x09"},
+        {"1.2.3.4%1", Errc::invalid_address, "a scope ('%') is only for IPv6 addresses"},
+        {"127.1", Errc::invalid_address, "not a numeric IPv4 address"},
+        {"localhost", Errc::invalid_address, "resolve"},
+        {"::g", Errc::invalid_address, "not a numeric IPv6 address"},
+        {"1.2.3.4:80", Errc::invalid_address, "not a numeric IPv6 address"},
+        {"::1%", Errc::invalid_address, "an empty IPv6 scope"},
+        {"::1%0", Errc::invalid_address, "IPv6 scope 0"},
+        {"::1%1234567890", Errc::invalid_address, "IPv6 scope number too large"},
+        {"::1%nosuchif0", Errc::invalid_address, "no network interface"},
+    };
+    for (const BadText& b : bad) {
+        check_rejected(
+            b, [&](std::error_code& ec) { return Address::parse(b.text, 80, ec); },
+            [&] { return Address(b.text, 80); });
+    }
+}
+
+TEST_CASE("Port text is decimal digits, leading zeros allowed, up to 65535", "[address][errors]") {
+    CHECK(sockit::parse_port("080") == 80);
+    CHECK(sockit::parse_port("00000000080") == 80);
+    CHECK(sockit::parse_port("00000") == 0);
+    const BadText bad[] = {
+        {"", Errc::invalid_port, "(empty)"},
+        {"+80", Errc::invalid_port, "(not a decimal number)"},
+        {"-1", Errc::invalid_port, "(not a decimal number)"},
+        {" 80", Errc::invalid_port, "(not a decimal number)"},
+        {"80 ", Errc::invalid_port, "(not a decimal number)"},
+        {"0x50", Errc::invalid_port, "(not a decimal number)"},
+        {"65536", Errc::invalid_port, "(greater than 65535)"},
+        {"123456", Errc::invalid_port, "(greater than 65535)"},
+    };
+    for (const BadText& b : bad) {
+        INFO("port text: '" << b.text << "'");
+        std::error_code ec;
+        sockit::parse_port(b.text, ec);
+        CHECK(ec == b.code);
+        CHECK_THROWS_WITH(sockit::parse_port(b.text),
+                          sockit_test::contains(std::string("port '") + b.text + "' " + b.reason));
+    }
+}
+
+namespace {
+template <class, class = void>
+struct has_any_with_error_code : std::false_type {};
+template <class Port>
+struct has_any_with_error_code<
+    Port,
+    std::void_t<decltype(Address::any(Family::v4, std::declval<Port>(), std::declval<std::error_code&>())),
+                decltype(Address::loopback(Family::v4, std::declval<Port>(), std::declval<std::error_code&>())),
+                decltype(std::declval<Address&>().set_port(std::declval<Port>(), std::declval<std::error_code&>()))>>
+    : std::true_type {};
+} // namespace
+
+// Like the constructor, each has a form that returns the error instead of throwing.
+static_assert(has_any_with_error_code<int>::value, "any, loopback and set_port take an std::error_code&");
+
+TEST_CASE("any, loopback and set_port check the port range as the constructor does", "[address][errors]") {
+    for (int port : {-1, 65536, 70000}) {
+        INFO("port " << port);
+        CHECK_THROWS_AS(Address::any(Family::v4, port), AddressError);
+        CHECK_THROWS_WITH(Address::any(Family::v6, port), sockit_test::contains("port " + std::to_string(port)));
+        CHECK_THROWS_AS(Address::loopback(Family::v4, port), AddressError);
+        CHECK_THROWS_WITH(Address::loopback(Family::v6, port), sockit_test::contains("port " + std::to_string(port)));
+        Address a("127.0.0.1", 7);
+        CHECK_THROWS_WITH(a.set_port(port), sockit_test::contains("port " + std::to_string(port)));
+        CHECK(a == Address("127.0.0.1", 7)); // unchanged
+
+        std::error_code ec;
+        CHECK(Address::any(Family::v4, port, ec) == Address());
+        CHECK(ec == Errc::invalid_port);
+        ec.clear();
+        CHECK(Address::loopback(Family::v6, port, ec) == Address());
+        CHECK(ec == Errc::invalid_port);
+        ec.clear();
+        a.set_port(port, ec);
+        CHECK(ec == Errc::invalid_port);
+        CHECK(a.port() == 7);
+    }
+    SECTION("ports in range, as int or std::uint16_t") {
+        std::uint16_t narrow = 65535;
+        CHECK(Address::any(Family::v4, narrow) == Address("0.0.0.0", 65535));
+        CHECK(Address::loopback(Family::v6, narrow) == Address("::1", 65535));
+        CHECK(Address::any(Family::v4, 0) == Address("", 0));
+        CHECK(Address::any() == Address("0.0.0.0", 0));
+        CHECK(Address::loopback() == Address("127.0.0.1", 0));
+        std::error_code ec = sockit::Errc::invalid_port;
+        CHECK(Address::loopback(Family::v4, 80, ec) == Address("127.0.0.1", 80));
+        CHECK_FALSE(ec);
+        Address a = Address::any(Family::v6);
+        a.set_port(narrow);
+        CHECK(a.port() == 65535);
+        a.set_port(0, ec);
+        CHECK_FALSE(ec);
+        CHECK(a.port() == 0);
+    }
+}

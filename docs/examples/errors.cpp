@@ -39,7 +39,8 @@ int main() {
         sockit::parse_port("70000");
         expect(false, "70000 was taken for a port");
     } catch (const sockit::AddressError& e) {
-        expect(std::string(e.what()) == "port '70000': port must be a number from 0 to 65535", e.what());
+        expect(std::string(e.what()) == "port '70000' (greater than 65535): port must be a number from 0 to 65535",
+               e.what());
     }
 
     // A timeout turns a wait into a TimeoutError.
