@@ -467,7 +467,7 @@ struct Measured {
     std::uint64_t clocks = 0;
 };
 
-// The measured loop: callgrind collects only inside it (--toggle-collect=*measured_loop*).
+// The measured loop, kept out of line so that every model's loop is the same code around `op`.
 template <class Op>
 __attribute__((noinline)) void measured_loop(std::size_t n, Op& op) {
     for (std::size_t i = 0; i < n; ++i) op();

@@ -12,11 +12,11 @@
 #  - system calls of the measured thread only, from a perf counter on raw_syscalls:sys_enter
 #    (needs root or kernel.perf_event_paranoid=-1), median over the repetitions;
 #  - clock_gettime calls (vDSO: no system call, so counted apart);
-#  - user-space instructions under callgrind, collected only inside the measured loop
-#    (--toggle-collect), per thread;
+#  - user-space instructions of the measured thread under callgrind (which runs one thread at a
+#    time: the waits differ from a native run), from two runs, the second twice as long;
 #  - wall time, median; noisy on a shared machine.
-# "1 CPU": both ends pinned to CPU 0, as in bench/run.sh; "2 CPUs": the peer on CPU 0, the
-# measured side on CPU 1 (SOCKIT_BENCH_CPUS=0,1), where a round trip's reply is never there yet.
+# "1 CPU": both ends pinned to CPU 0, as in bench/run.sh; "2 CPUs": the server end on CPU 0, the
+# client end on CPU 1 (SOCKIT_BENCH_CPUS=0,1), where a round trip's reply is never there yet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
@@ -37,7 +37,7 @@ echo "== check: every model times out when it should" >&2
 models="raw kernel try-poll poll-first adaptive sockit"
 declare -A native=([pingpong]=20000 [stream]=64 [threads]=20000)   # round trips, MiB, messages
 declare -A native2=([pingpong]=2000 [stream]=64 [threads]=20000)   # on 2 CPUs a round trip is ~80 µs here
-declare -A small=([pingpong]=2000 [stream]=16 [threads]=2000)      # under callgrind
+declare -A small=([pingpong]=2000 [stream]=32 [threads]=2000)      # under callgrind
 
 echo "== native: $reps repetitions, models interleaved" >&2
 for rep in $(seq "$reps"); do
@@ -53,19 +53,26 @@ for rep in $(seq "$reps"); do
     echo "   repetition $rep done" >&2
 done
 
-echo "== callgrind: user-space instructions in the measured loop" >&2
+# Instructions per thread (--separate-threads: one file per thread, numbered in creation order
+# as the program reports), from two runs, the second twice as long: set-up cancels out. Symbols
+# are bound at start (LD_BIND_NOW), so that neither thread pays for binding one the other uses.
+echo "== callgrind: user-space instructions per operation" >&2
+callgrind() { # scenario model n -> lines "side ops instructions"
+    rm -f "$tmp"/cg.out*
+    LD_BIND_NOW=1 valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$tmp/cg.out" \
+        "$prog" --run "$1" "$2" "$3" 2>/dev/null >"$tmp/cg.txt"
+    while read -r _ _ _ side thread ops _; do
+        echo "$side ${ops#ops=} $(awk '/^totals:/ {print $2}' "$(printf '%s/cg.out-%02d' "$tmp" "${thread#thread=}")")"
+    done <"$tmp/cg.txt"
+}
 for scenario in pingpong stream threads; do
     for model in $models; do
-        rm -f "$tmp"/cg.out*
-        valgrind --tool=callgrind --separate-threads=yes --toggle-collect='*measured_loop*' \
-            --callgrind-out-file="$tmp/cg.out" "$prog" --run "$scenario" "$model" "${small[$scenario]}" \
-            2>/dev/null >"$tmp/cg.txt"
-        # One line per measured thread: its instructions, from its own callgrind file.
-        while read -r _ sc mo side thread ops _; do
-            t=${thread#thread=}
-            total=$(awk '/^totals:/ {print $2}' "$(printf '%s/cg.out-%02d' "$tmp" "$t")")
-            echo "callgrind $sc $mo $side $ops instructions=$total" >>"$tmp/results"
-        done <"$tmp/cg.txt"
+        n=${small[$scenario]}
+        callgrind "$scenario" "$model" "$n" >"$tmp/short.txt"
+        callgrind "$scenario" "$model" $((2 * n)) >"$tmp/long.txt"
+        join <(sort "$tmp/short.txt") <(sort "$tmp/long.txt") | while read -r side ops1 i1 ops2 i2; do
+            echo "callgrind $scenario $model $side ops=$((ops2 - ops1)) instructions=$((i2 - i1))" >>"$tmp/results"
+        done
     done
 done
 
