@@ -93,6 +93,10 @@ echo "== targets" >&2
 bench/check.sh "$summary" >"$tmp/targets.txt" || true
 cat "$tmp/targets.txt"
 
+# The section bench/timeout_models.sh's table goes in ("Timeout models compared", the report's
+# last) comes from a run of its own: kept from the current report.
+awk '/^## Timeout models compared/ { keep = 1 } keep' docs/benchmarks.md >"$tmp/timeout_models.md" 2>/dev/null || true
+
 # The report: machine, command, chart, targets, tables, summary lines.
 {
     echo "# Benchmarks"
@@ -145,5 +149,9 @@ cat "$tmp/targets.txt"
     echo "## How to read this"
     echo
     cat docs/benchmarks-notes.md
+    if [ -s "$tmp/timeout_models.md" ]; then
+        echo
+        cat "$tmp/timeout_models.md"
+    fi
 } >docs/benchmarks.md
 echo "wrote docs/benchmarks.md and docs/benchmarks.svg" >&2

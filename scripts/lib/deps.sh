@@ -8,9 +8,14 @@ have_package() {
         cmake) command -v cmake >/dev/null ;;
         g++) command -v c++ >/dev/null || command -v g++ >/dev/null ;;
         clang) command -v clang++ >/dev/null ;;
-        catch2) ls /usr/lib/cmake/Catch2/Catch2Config.cmake /usr/lib/*/cmake/Catch2/Catch2Config.cmake \
-                   /usr/local/lib/cmake/Catch2/Catch2Config.cmake /usr/local/lib/*/cmake/Catch2/Catch2Config.cmake \
-                   /usr/share/cmake/Catch2/Catch2Config.cmake >/dev/null 2>&1 ;;
+        catch2) # found if any of the places holds it (ls of them all fails when one is missing)
+                local f
+                for f in /usr/lib/cmake/Catch2/Catch2Config.cmake /usr/lib/*/cmake/Catch2/Catch2Config.cmake \
+                         /usr/local/lib/cmake/Catch2/Catch2Config.cmake /usr/local/lib/*/cmake/Catch2/Catch2Config.cmake \
+                         /usr/share/cmake/Catch2/Catch2Config.cmake; do
+                    [ -e "$f" ] && return 0
+                done
+                return 1 ;;
         *) dpkg -s "$1" >/dev/null 2>&1 ;;
     esac
 }
