@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "sockit/detail/ops.hpp"
+#include "sockit/detail/saturate.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit::detail {
@@ -19,11 +20,6 @@ enum class Direction : short {
     in = ops::poll_in,  ///< data or a connection to accept
     out = ops::poll_out ///< room to send, or a connect that finished
 };
-
-/// `a + b` for non-negative `b`, saturating at the largest value instead of overflowing.
-constexpr std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
-    return a > std::numeric_limits<std::int64_t>::max() - b ? std::numeric_limits<std::int64_t>::max() : a + b;
-}
 
 // By condition, not errno value, so that Winsock's codes match too.
 inline bool is_interrupted(const std::error_code& ec) noexcept { return ec == std::errc::interrupted; }
