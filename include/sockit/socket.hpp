@@ -233,6 +233,7 @@ public:
      * waiting for writability and reading SO_ERROR, never by calling connect again.
      */
     void connect(const Address& address, std::error_code& ec) noexcept {
+        if (!has_family(address, ec)) return; // an all-zero address would disconnect, not connect
         connect_native(address.native(), address.native_size(), ec);
         if (!ec || detail::is_in_progress(ec)) peer_ = address; // a non-blocking connect names its peer too
     }
@@ -416,6 +417,7 @@ public:
 
     /// Sends one datagram to `to`; returns the bytes sent.
     std::size_t send_to(const void* data, std::size_t size, const Address& to, std::error_code& ec) noexcept {
+        if (!has_family(to, ec)) return 0; // an address of size 0 would go to a connected peer
         auto n = io(
             detail::Direction::out,
             [&](int flags, std::error_code& e) {
@@ -701,6 +703,13 @@ private:
     Address local_address_or_none() const noexcept {
         std::error_code ignored;
         return local_address(ignored);
+    }
+
+    /// False, with `Errc::invalid_address`, for an address of no family (a failed parse).
+    static bool has_family(const Address& address, std::error_code& ec) noexcept {
+        if (address.family() != Family::unspecified) return true;
+        ec = make_error_code(Errc::invalid_address);
+        return false;
     }
 
     static std::string raw_option_label(int level, int name) {
