@@ -132,6 +132,7 @@ public:
             close_quietly();
             fd_ = std::exchange(other.fd_, detail::invalid_handle);
             timeout_ns_ = std::exchange(other.timeout_ns_, -1);
+            waited_in_ = waited_out_ = false;
             peer_ = other.peer_;
         }
         return *this;
@@ -612,28 +613,25 @@ protected:
     template <class Attempt>
     auto io(detail::Direction direction, Attempt&& attempt, std::error_code& ec, detail::Deadline& deadline) noexcept
         -> decltype(attempt(0, ec)) {
-        return detail::timed_io(fd_, direction, timeout_ns_, deadline, attempt, ec);
+        bool& waited = direction == detail::Direction::in ? waited_in_ : waited_out_;
+        return detail::timed_io(fd_, direction, timeout_ns_, deadline, waited, attempt, ec);
     }
     /// `io` with a deadline of its own.
     template <class Attempt>
     auto io(detail::Direction direction, Attempt&& attempt, std::error_code& ec) noexcept -> decltype(attempt(0, ec)) {
         detail::Deadline deadline;
-        return detail::timed_io(fd_, direction, timeout_ns_, deadline, attempt, ec);
+        return io(direction, attempt, ec, deadline);
     }
 
     /// The peer this socket connected to or was accepted from (for messages); may be unspecified.
     const Address& known_peer() const noexcept { return peer_; }
 
-    /// `accept` into a system address of any family (Unix-domain servers use it). With a
-    /// timeout it waits with poll first, so a server waiting for its next client makes
-    /// two system calls (poll, accept) rather than three.
+    /// `accept` into a system address of any family (Unix-domain servers use it).
     Socket accept_native(::sockaddr* address, detail::socklen_type* size, std::error_code& ec) noexcept {
         Socket out;
-        detail::Deadline deadline;
-        if (timeout_ns_ > 0 && !detail::wait_ready(fd_, detail::Direction::in, timeout_ns_, deadline, ec)) return out;
         out.fd_ = io(
-            detail::Direction::in,
-            [&](int, std::error_code& e) { return detail::ops::accept(fd_, address, size, e); }, ec, deadline);
+            detail::Direction::in, [&](int, std::error_code& e) { return detail::ops::accept(fd_, address, size, e); },
+            ec);
         if (ec) out.fd_ = detail::invalid_handle;
         return out;
     }
@@ -692,6 +690,8 @@ protected:
 
 private:
     native_handle_type fd_ = detail::invalid_handle;
+    bool waited_in_ = false;       // the last receive (or accept) with a timeout had to wait
+    bool waited_out_ = false;      // the last send (or connect) with a timeout had to wait
     std::int64_t timeout_ns_ = -1; // < 0: blocking; 0: non-blocking; > 0: wait at most this long per call
     Address peer_;
 

@@ -465,6 +465,30 @@ private:
     std::size_t n_ = 0;
 };
 
+/**
+ * Waits up to `ns` nanoseconds for `events` on `fd`; returns the revents (0: the time ran
+ * out). `left` receives what was left of `ns` on return: from Linux's ppoll, which writes it
+ * back itself (the system call directly: glibc's wrapper hides it), so a caller learns
+ * whether it slept without reading the clock; elsewhere from two clock readings.
+ */
+inline short poll_for(native_handle_type fd, short events, std::int64_t ns, std::int64_t& left,
+                      std::error_code& ec) noexcept {
+#if defined(__linux__) && defined(SYS_ppoll) && __SIZEOF_LONG__ == 8
+    ::pollfd p{fd, events, 0};
+    ::timespec ts{static_cast<::time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+    long r = check(::syscall(SYS_ppoll, &p, 1, &ts, nullptr, 8), ec);
+    left = static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+    return r > 0 ? p.revents : short{0};
+#else
+    const std::int64_t start = monotonic_now_ns();
+    const std::int64_t ms = ns / 1000000 + (ns % 1000000 != 0 ? 1 : 0); // up: never wake early
+    short revents = poll_one(fd, events, ms > 0x7fffffff ? 0x7fffffff : static_cast<int>(ms), ec);
+    const std::int64_t spent = monotonic_now_ns() - start;
+    left = spent >= ns ? 0 : ns - spent;
+    return revents;
+#endif
+}
+
 /// bind(2).
 inline void bind(native_handle_type fd, const ::sockaddr* addr, socklen_type len, std::error_code& ec) noexcept {
     check(::bind(fd, addr, len), ec);

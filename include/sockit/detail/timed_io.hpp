@@ -32,13 +32,21 @@ inline bool is_in_progress(const std::error_code& ec) noexcept { return ec == st
  */
 class Deadline {
 public:
+    /// True once the deadline has started.
+    bool started() const noexcept { return started_; }
+    /// What the first wait may use: the whole timeout, or what a wait before the call's first
+    /// system call left of it.
+    std::int64_t budget(std::int64_t timeout_ns) const noexcept { return budget_ns_ >= 0 ? budget_ns_ : timeout_ns; }
+    /// Makes the deadline, once it starts, `budget_ns` from then (a first wait used the rest).
+    void set_budget(std::int64_t budget_ns) noexcept { budget_ns_ = budget_ns; }
+
     /// The nanoseconds left of a deadline `timeout_ns` long (starting it now if it has not
     /// started); 0 once it has passed.
     std::int64_t left(std::int64_t timeout_ns) noexcept {
         std::int64_t now = ops::monotonic_now_ns();
         if (!started_) {
             started_ = true;
-            at_ns_ = saturating_add(now, timeout_ns);
+            at_ns_ = saturating_add(now, budget(timeout_ns));
         }
         return at_ns_ > now ? at_ns_ - now : 0;
     }
@@ -46,6 +54,7 @@ public:
 private:
     bool started_ = false;
     std::int64_t at_ns_ = 0;
+    std::int64_t budget_ns_ = -1;
 };
 
 /// The flags that make one call behave as a socket with `timeout_ns` should: none when
@@ -81,28 +90,60 @@ inline bool wait_ready(native_handle_type fd, Direction direction, std::int64_t 
 
 /// After `attempt` failed with `ec`: true to try again (EINTR, or a would-block followed by
 /// a successful wait); false to return `ec` (for non-blocking mode, the would-block itself).
+/// A would-block with a timeout sets `waited`, so that the next call in this direction
+/// waits first.
 SOCKIT_COLD inline bool retry_after_error(native_handle_type fd, Direction direction, std::int64_t timeout_ns,
-                                          Deadline& deadline, std::error_code& ec) noexcept {
+                                          Deadline& deadline, bool& waited, std::error_code& ec) noexcept {
     if (is_interrupted(ec)) return true;
     if (timeout_ns == 0 || !is_would_block(ec)) return false;
     // Blocking mode lands here too when the descriptor was made non-blocking behind this
     // object's back (by a `dup` copy or foreign code): it waits, as blocking mode promises.
+    if (timeout_ns > 0) waited = true;
     return wait_ready(fd, direction, timeout_ns, deadline, ec);
+}
+
+/// A wait before a call's first system call, made when the previous call in the same
+/// direction had to wait (a reply that is not there yet, say): poll, then the call, is one
+/// system call fewer than the call, poll, the call again. `waited` becomes whether this wait
+/// slept, told by the time the kernel says is left. False with `ec` set on timeout or error.
+inline bool wait_first(native_handle_type fd, Direction direction, std::int64_t timeout_ns, Deadline& deadline,
+                       bool& waited, std::error_code& ec) noexcept {
+    const std::int64_t budget = deadline.started() ? deadline.left(timeout_ns) : deadline.budget(timeout_ns);
+    std::int64_t left = 0;
+    const short revents = budget > 0 ? ops::poll_for(fd, static_cast<short>(direction), budget, left, ec) : short{0};
+    if (!deadline.started()) deadline.set_budget(left);
+    if (ec) {
+        if (!is_interrupted(ec)) return false;
+        ec.clear(); // the call goes on, and waits again if it must, within what is left
+        return true;
+    }
+    if (revents == 0) {
+        ec = make_error_code(Errc::timed_out);
+        return false;
+    }
+    constexpr std::int64_t slept_ns = 10000; // a poll that finds the socket ready returns well within this
+    waited = budget - left > slept_ns;
+    return true;
 }
 
 /**
  * Runs `attempt(flags, ec)` — one system call — as a socket whose timeout is `timeout_ns`
  * (< 0 blocking, 0 non-blocking, > 0 timed) should: the call itself first, with `flags`
  * from `call_flags`; after a would-block a wait within `deadline`, then the call again.
- * Without a timeout and without a would-block, this is exactly the raw system call.
+ * With a timeout, and when the previous call in this direction had to wait (`waited`, one
+ * bit the socket keeps per direction), the wait comes first. Without a timeout and without
+ * a would-block, this is exactly the raw system call.
  */
 template <class Attempt>
-auto timed_io(native_handle_type fd, Direction direction, std::int64_t timeout_ns, Deadline& deadline,
+auto timed_io(native_handle_type fd, Direction direction, std::int64_t timeout_ns, Deadline& deadline, bool& waited,
               Attempt&& attempt, std::error_code& ec) noexcept -> decltype(attempt(0, ec)) {
+    using Result = decltype(attempt(0, ec));
     const int flags = call_flags(timeout_ns);
+    if (waited && timeout_ns > 0 && !wait_first(fd, direction, timeout_ns, deadline, waited, ec))
+        return static_cast<Result>(-1);
     for (;;) {
-        auto result = attempt(flags, ec);
-        if (!ec || !retry_after_error(fd, direction, timeout_ns, deadline, ec)) return result;
+        Result result = attempt(flags, ec);
+        if (!ec || !retry_after_error(fd, direction, timeout_ns, deadline, waited, ec)) return result;
     }
 }
 
