@@ -4,7 +4,7 @@
 
 #include "sockit/address.hpp"
 #include "sockit/buffer.hpp"
-#include "sockit/connect.hpp"
+#include "sockit/connect_options.hpp"
 #include "sockit/error.hpp"
 #include "sockit/options.hpp"
 #include "sockit/poller.hpp"

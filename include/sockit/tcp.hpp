@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "sockit/address.hpp"
-#include "sockit/connect.hpp"
+#include "sockit/connect_options.hpp"
+#include "sockit/detail/connector.hpp"
 #include "sockit/detail/bind_address.hpp"
 #include "sockit/detail/throwing.hpp"
 #include "sockit/error.hpp"
@@ -168,7 +169,7 @@ private:
         if (bad == nullptr) return true;
         ec = make_error_code(Errc::invalid_argument);
         if (tried != nullptr) {
-            auto ns = *bad == 't' ? options.timeout->count() : std::chrono::nanoseconds(options.stagger).count();
+            auto ns = *bad == 't' ? options.timeout->count() : detail::saturating_ns(options.stagger).count();
             *tried = std::string("connect ") + bad + " of " + std::to_string(ns) + " ns (negative)";
         }
         return false;
