@@ -21,6 +21,7 @@ expect_missed "slow ping-pong" 's/^(tcp_pingpong: sockit\/raw = ).*/\10.950/' 'p
 expect_missed "slow bulk" 's/^(tcp_bulk_1m: sockit\/raw = ).*/\10.850/' 'bulk (1 MiB writes)'
 expect_missed "costly calls" 's/^(instructions tcp_pingpong: sockit - raw = client ).*/\1101, server 38/' 'sockit: at most'
 expect_missed "an extra system call" 's/^(syscalls tcp_pingpong sockit: ).*/\15.00 per round trip/' 'tcp_pingpong: sockit makes'
+expect_missed "a second extra call per wait" 's/^(syscalls tcp_pingpong sockit\+timeout: ).*/\16.50 per round trip/' 'tcp_pingpong: sockit+timeout makes at most'
 expect_missed "an allocation" 's/^(allocations: recv per op = ).*/\10.001/' 'no heap allocation'
 expect_missed "slower than Asio" 's/^(connect: sockit\/asio = ).*/\10.900/' 'connect: at least as fast as Asio'
 expect_missed "slow batches" 's/^(udp_oneway_64m: sockit batch\/sockit = ).*/\11.100/' 'batched UDP at least'
