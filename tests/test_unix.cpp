@@ -311,3 +311,65 @@ TEST_CASE("A Unix-domain stream knows its peer's credentials", "[unix][stream][c
     CHECK(ec == std::errc::bad_file_descriptor);
     CHECK_THROWS_WITH(none.peer_credentials(), sockit_test::contains("peer_credentials"));
 }
+
+TEST_CASE("A released or moved-from Unix socket leaves the socket file to its new owner", "[unix][file]") {
+    sockit_test::FdLeakCheck fds;
+    TempDir dir;
+    std::string path = dir.file("owned.sock");
+
+    SECTION("UnixServer::release hands over the listener and its file") {
+        sockit::Descriptor listener;
+        {
+            sockit::UnixServer server(path);
+            listener = sockit::Descriptor(server.release());
+            CHECK_FALSE(server.is_open());
+            server.close(); // owns nothing: removes nothing
+            CHECK(exists(path));
+        } // nor does the destructor
+        CHECK(exists(path));
+        sockit::UnixClient client(path, 5s); // the released listener still answers
+        CHECK(client.is_open());
+    }
+    SECTION("UnixDatagram::release hands over the socket and its file") {
+        sockit::Descriptor socket;
+        {
+            sockit::UnixDatagram bound{UnixAddress(path)};
+            socket = sockit::Descriptor(bound.release());
+        }
+        CHECK(exists(path));
+    }
+    SECTION("a moved UnixServer removes its file once, when its last owner closes") {
+        sockit::UnixServer first(path);
+        sockit::UnixServer second(std::move(first));
+        { sockit::UnixServer gone(std::move(first)); } // NOLINT(bugprone-use-after-move): owns nothing
+        first.close();
+        CHECK(exists(path));
+        sockit::UnixServer third;
+        third = std::move(second);
+        second.close();
+        CHECK(exists(path));
+        sockit::UnixClient client(path, 5s);
+        CHECK(third.accept().first.is_open());
+        std::string other = dir.file("other.sock");
+        sockit::UnixServer replaced(other);
+        replaced = std::move(third); // closes `other` (its file goes) and takes over `path`
+        CHECK_FALSE(exists(other));
+        CHECK(exists(path));
+        replaced.close();
+        CHECK_FALSE(exists(path));
+    }
+    SECTION("a moved UnixDatagram removes its file once, when its last owner closes") {
+        sockit::UnixDatagram first{UnixAddress(path)};
+        sockit::UnixDatagram second(std::move(first));
+        first.close(); // NOLINT(bugprone-use-after-move): owns nothing
+        CHECK(exists(path));
+        std::string other = dir.file("other.sock");
+        sockit::UnixDatagram replaced{UnixAddress(other)};
+        replaced = std::move(second);
+        CHECK_FALSE(exists(other));
+        second.close();
+        CHECK(exists(path));
+        replaced.close();
+        CHECK_FALSE(exists(path));
+    }
+}

@@ -221,6 +221,15 @@ struct UnixBindOptions {
 /// socket file, descriptor passing) for each to make public as fits it, beside the
 /// operations of every socket (`SocketOperations`).
 class UnixSocketBase : public SocketOperations {
+public:
+    /// Gives up ownership: returns the descriptor and leaves this object closed. The socket
+    /// file goes with the descriptor: this object no longer removes it (its new owner may).
+    native_handle_type release() noexcept {
+        owned_path_.clear();
+        owned_id_ = detail::ops::FileId{};
+        return Socket::release();
+    }
+
 protected:
     /// The local address (getsockname).
     UnixAddress local_address(std::error_code& ec) const noexcept { return name(detail::ops::getsockname, ec); }
