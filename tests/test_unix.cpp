@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
+#include <type_traits>
 #include <unistd.h>
 
 using namespace std::chrono_literals;
@@ -178,7 +179,7 @@ TEST_CASE("UnixClient reports a missing file and a timeout, naming the path", "[
         CHECK_THAT(e.what(), sockit_test::contains("connect " + path));
     }
     std::error_code ec;
-    auto client = sockit::UnixClient::connect(UnixAddress(path), std::nullopt, ec);
+    auto client = sockit::UnixClient::open(UnixAddress(path), std::nullopt, ec);
     CHECK(ec == std::errc::no_such_file_or_directory);
     CHECK_FALSE(client.is_open());
 
@@ -190,7 +191,7 @@ TEST_CASE("UnixClient reports a missing file and a timeout, naming the path", "[
         std::error_code qec;
         auto took = sockit_test::elapsed([&] {
             for (int i = 0; i < 8 && !qec; ++i) {
-                auto c = sockit::UnixClient::connect(UnixAddress(path), std::chrono::milliseconds(200), qec);
+                auto c = sockit::UnixClient::open(UnixAddress(path), std::chrono::milliseconds(200), qec);
                 if (!qec) queued.push_back(std::move(c));
             }
         });
@@ -276,7 +277,8 @@ TEST_CASE("UnixDatagram keeps message boundaries and names its sender", "[unix][
         CHECK(ec);
     }
     SECTION("an unbound sender is unnamed") {
-        sockit::UnixDatagram anonymous;
+        auto anonymous = sockit::UnixDatagram::open();
+        CHECK(anonymous.local_address().is_unnamed());
         anonymous.send_to("anon", server_addr);
         d = server.recv_from(buf, sizeof buf);
         CHECK(std::string(buf, d.size) == "anon");
@@ -371,5 +373,171 @@ TEST_CASE("A released or moved-from Unix socket leaves the socket file to its ne
         CHECK(exists(path));
         replaced.close();
         CHECK_FALSE(exists(path));
+    }
+}
+
+static_assert(std::is_nothrow_default_constructible<sockit::UnixDatagram>::value, "owns nothing, opens nothing");
+static_assert(std::is_nothrow_default_constructible<sockit::UnixServer>::value, "owns nothing, opens nothing");
+static_assert(std::is_nothrow_default_constructible<sockit::UnixStream>::value, "owns nothing, opens nothing");
+
+TEST_CASE("A default-constructed Unix socket owns nothing, and using it is a clear error", "[unix][empty]") {
+    sockit_test::FdLeakCheck fds;
+    auto name = UnixAddress::abstract(unique_name("empty"));
+    char buf[4];
+    std::error_code ec;
+
+    sockit::UnixDatagram datagram;
+    CHECK_FALSE(datagram.is_open());
+    CHECK(datagram.native_handle() == -1);
+    datagram.send_to("x", 1, name, ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK_THROWS_WITH(datagram.send_to("x", name), sockit_test::contains("send_to @" + name.path()));
+    datagram.recv_from(buf, sizeof buf, ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    datagram.close(); // closing nothing is no error
+
+    sockit::UnixServer server;
+    CHECK_FALSE(server.is_open());
+    server.accept(ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK_THROWS_WITH(server.accept(), sockit_test::contains("accept: "));
+    server.local_address(ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+
+    sockit::UnixStream stream;
+    CHECK_FALSE(stream.is_open());
+    stream.recv(buf, sizeof buf, ec);
+    CHECK(ec == std::errc::bad_file_descriptor);
+    CHECK_THROWS_AS(stream.send_all("x"), sockit::Error);
+    CHECK(stream.release() == -1);
+}
+
+TEST_CASE("UnixServer::open listens, or sets the error and owns nothing", "[unix][stream][open]") {
+    sockit_test::FdLeakCheck fds;
+    TempDir dir;
+    std::string path = dir.file("open.sock");
+    std::error_code ec;
+
+    auto server = sockit::UnixServer::open(path, {}, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(server.is_open());
+    CHECK(exists(path));
+    {
+        sockit::UnixClient client(path, 5s);
+        CHECK(server.accept().first.is_open());
+    }
+
+    SECTION("a live server's name is address_in_use; its file stays") {
+        auto second = sockit::UnixServer::open(UnixAddress(path), {}, ec);
+        CHECK(ec == std::errc::address_in_use);
+        CHECK_FALSE(second.is_open());
+        CHECK(exists(path));
+    }
+    SECTION("a path too long for sun_path") {
+        auto none = sockit::UnixServer::open("/" + std::string(UnixAddress::max_path_size, 'p'), {}, ec);
+        CHECK(ec == std::errc::filename_too_long);
+        CHECK_FALSE(none.is_open());
+    }
+    SECTION("an empty path") {
+        auto none = sockit::UnixServer::open(std::string_view(), {}, ec);
+        CHECK(ec == std::errc::invalid_argument);
+        CHECK_FALSE(none.is_open());
+    }
+    SECTION("a file in a missing directory") {
+        auto none = sockit::UnixServer::open(UnixAddress(dir.file("missing/open.sock")), {}, ec);
+        CHECK(ec == std::errc::no_such_file_or_directory);
+        CHECK_FALSE(none.is_open());
+        CHECK_THROWS_WITH(sockit::UnixServer(dir.file("missing/open.sock")),
+                          sockit_test::contains("bind " + dir.file("missing/open.sock")));
+    }
+}
+
+TEST_CASE("UnixClient::open connects, or sets the error and owns nothing", "[unix][stream][open]") {
+    sockit_test::FdLeakCheck fds;
+    TempDir dir;
+    std::string path = dir.file("server.sock");
+    sockit::UnixServer server(path);
+    std::error_code ec;
+
+    auto client = sockit::UnixClient::open(path, 5s, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(client.is_open());
+    CHECK(client.peer_address() == UnixAddress(path));
+    CHECK(server.accept().first.is_open());
+
+    SECTION("a path too long for sun_path") {
+        auto none = sockit::UnixClient::open("/" + std::string(UnixAddress::max_path_size, 'p'), 5s, ec);
+        CHECK(ec == std::errc::filename_too_long);
+        CHECK_FALSE(none.is_open());
+    }
+    SECTION("a file in a missing directory") {
+        auto none = sockit::UnixClient::open(UnixAddress(dir.file("missing/server.sock")), std::nullopt, ec);
+        CHECK(ec == std::errc::no_such_file_or_directory);
+        CHECK_FALSE(none.is_open());
+    }
+    SECTION("a stale socket file") {
+        server.close();
+        sockit::UnixBindOptions keep;
+        keep.unlink_on_close = false;
+        { sockit::UnixServer dead(path, keep); }
+        auto none = sockit::UnixClient::open(path, 5s, ec);
+        CHECK(ec == std::errc::connection_refused);
+        CHECK_FALSE(none.is_open());
+    }
+    SECTION("a negative timeout") {
+        auto none = sockit::UnixClient::open(path, -1s, ec);
+        CHECK(ec == Errc::invalid_argument);
+        CHECK_FALSE(none.is_open());
+    }
+}
+
+TEST_CASE("UnixDatagram::open makes an unbound or a bound socket, or sets the error", "[unix][datagram][open]") {
+    sockit_test::FdLeakCheck fds;
+    TempDir dir;
+    UnixAddress name(dir.file("dgram.sock"));
+    std::error_code ec;
+
+    auto bound = sockit::UnixDatagram::open(name, {}, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(bound.is_open());
+    CHECK(bound.local_address() == name);
+    CHECK(exists(name.path()));
+    bound.set_timeout(5s);
+
+    auto unbound = sockit::UnixDatagram::open(ec);
+    REQUIRE_FALSE(ec);
+    CHECK(unbound.is_open());
+    CHECK(unbound.local_address().is_unnamed());
+    char buf[8];
+
+    SECTION("an unbound socket sends, and binds later") {
+        unbound.send_to("anon", name);
+        auto d = bound.recv_from(buf, sizeof buf);
+        CHECK(std::string(buf, d.size) == "anon");
+        CHECK(d.sender.is_unnamed());
+        UnixAddress later(dir.file("later.sock"));
+        unbound.bind(later);
+        CHECK(unbound.local_address() == later);
+        unbound.send_to("named", name);
+        d = bound.recv_from(buf, sizeof buf);
+        CHECK(std::string(buf, d.size) == "named");
+        CHECK(d.sender == later);
+        unbound.close();
+        CHECK_FALSE(exists(later.path())); // bound after open: removed on close all the same
+    }
+    SECTION("a name already bound is address_in_use; its file stays") {
+        auto second = sockit::UnixDatagram::open(name, {}, ec);
+        CHECK(ec == std::errc::address_in_use);
+        CHECK_FALSE(second.is_open());
+        CHECK(exists(name.path()));
+    }
+    SECTION("a file in a missing directory") {
+        auto none = sockit::UnixDatagram::open(UnixAddress(dir.file("missing/dgram.sock")), {}, ec);
+        CHECK(ec == std::errc::no_such_file_or_directory);
+        CHECK_FALSE(none.is_open());
+    }
+    SECTION("the throwing form") {
+        auto thrown = sockit::UnixDatagram::open();
+        CHECK(thrown.is_open());
     }
 }

@@ -51,7 +51,7 @@ int pass_a_descriptor() {
 int datagrams() {
     auto name = sockit::UnixAddress::abstract("sockit-docs-" + std::to_string(::getpid())); // Linux: no file
     sockit::UnixDatagram server(name);
-    sockit::UnixDatagram client; // unbound: its datagrams come from (unnamed)
+    auto client = sockit::UnixDatagram::open(); // unbound: its datagrams come from (unnamed)
     client.send_to("one message", name);
     char buf[64];
     server.set_timeout(std::chrono::seconds(3));

@@ -27,13 +27,20 @@ struct UnixDatagramInfo {
 /**
  * A Unix-domain datagram socket: message boundaries kept, reliable and ordered on
  * one host. Unbound, bound to a name, and/or connected; can pass descriptors.
+ *
+ * A default-constructed `UnixDatagram` owns nothing; `UnixDatagram::open()` makes an
+ * unbound socket (one that can send, and that `bind` can name later).
+ *
+ * @code
+ * sockit::UnixDatagram server(sockit::UnixAddress("/tmp/app.sock"));
+ * auto client = sockit::UnixDatagram::open(); // unbound: its datagrams come from (unnamed)
+ * client.send_to("hello", server.local_address());
+ * @endcode
  */
 class UnixDatagram : public UnixSocketBase {
 public:
-    /// An unbound datagram socket. @throws Error.
-    UnixDatagram() {
-        detail::or_throw([&](std::error_code& ec) { open_socket(detail::sock_dgram, ec); }, "socket");
-    }
+    /// Owns no socket.
+    UnixDatagram() noexcept = default;
     /// A datagram socket bound to `address` (a stale socket file there is replaced). @throws AddressInUse or Error.
     explicit UnixDatagram(const UnixAddress& address, UnixBindOptions options = {}) {
         const char* call = "socket";
@@ -42,6 +49,23 @@ public:
     }
     /// Adopts an open Unix-domain datagram socket.
     explicit UnixDatagram(Socket&& socket) noexcept : UnixSocketBase(std::move(socket)) {}
+
+    /// An unbound datagram socket, or one that owns nothing with `ec` set.
+    static UnixDatagram open(std::error_code& ec) noexcept {
+        UnixDatagram d;
+        d.open_socket(detail::sock_dgram, ec);
+        return d;
+    }
+    /// An unbound datagram socket. @throws Error (e.g. out of descriptors).
+    static UnixDatagram open() {
+        return detail::or_throw([](std::error_code& ec) { return open(ec); }, "socket");
+    }
+    /// A datagram socket bound to `address` without throwing. On failure it owns nothing (and left no file).
+    static UnixDatagram open(const UnixAddress& address, UnixBindOptions options, std::error_code& ec) noexcept {
+        UnixDatagram d;
+        d.bind_new(address, options, ec);
+        return d;
+    }
 
     using UnixSocketBase::close;
     using UnixSocketBase::local_address;

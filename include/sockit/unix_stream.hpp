@@ -109,16 +109,16 @@ public:
      *         TimeoutError, or Error, naming the address.
      */
     explicit UnixClient(const UnixAddress& address, std::optional<std::chrono::nanoseconds> timeout = std::nullopt) {
-        *this = detail::or_throw([&](std::error_code& ec) { return connect(address, timeout, ec); },
+        *this = detail::or_throw([&](std::error_code& ec) { return open(address, timeout, ec); },
                                  detail::UnixAt{"connect", address});
     }
     /// Connects to the socket file at `path`. @throws AddressError for a bad path, or as above.
     explicit UnixClient(std::string_view path, std::optional<std::chrono::nanoseconds> timeout = std::nullopt)
         : UnixClient(UnixAddress(path), timeout) {}
 
-    /// Connects without throwing. The connected stream is blocking.
-    static UnixClient connect(const UnixAddress& address, std::optional<std::chrono::nanoseconds> timeout,
-                              std::error_code& ec) noexcept {
+    /// Connects without throwing. On failure the client owns nothing. The connected stream is blocking.
+    static UnixClient open(const UnixAddress& address, std::optional<std::chrono::nanoseconds> timeout,
+                           std::error_code& ec) noexcept {
         UnixClient client{Private{}};
         client.open_socket(detail::sock_stream, ec);
         if (!ec && timeout) client.set_timeout(*timeout, ec);
@@ -126,6 +126,20 @@ public:
         if (!ec && timeout) client.set_timeout(std::nullopt, ec);
         if (ec) client.close_quietly();
         return client;
+    }
+    /// Connects to the socket file at `path` without throwing (a bad path sets `ec` as
+    /// `UnixAddress::from_path` does). On failure the client owns nothing.
+    static UnixClient open(std::string_view path, std::optional<std::chrono::nanoseconds> timeout,
+                           std::error_code& ec) noexcept {
+        UnixAddress address = UnixAddress::from_path(path, ec);
+        if (ec) return UnixClient{Private{}};
+        return open(address, timeout, ec);
+    }
+
+    /// Connects without throwing: the former name of `open`.
+    [[deprecated("use UnixClient::open")]] static UnixClient
+    connect(const UnixAddress& address, std::optional<std::chrono::nanoseconds> timeout, std::error_code& ec) noexcept {
+        return open(address, timeout, ec);
     }
 
 private:
@@ -159,6 +173,20 @@ public:
     }
     /// Listens on the socket file at `path`. @throws AddressError for a bad path, or as above.
     explicit UnixServer(std::string_view path, UnixBindOptions options = {}) : UnixServer(UnixAddress(path), options) {}
+
+    /// Listens on `address` without throwing. On failure the server owns nothing (and left no file).
+    static UnixServer open(const UnixAddress& address, UnixBindOptions options, std::error_code& ec) noexcept {
+        UnixServer server;
+        server.listen_on(address, options, ec);
+        return server;
+    }
+    /// Listens on the socket file at `path` without throwing (a bad path sets `ec` as
+    /// `UnixAddress::from_path` does). On failure the server owns nothing.
+    static UnixServer open(std::string_view path, UnixBindOptions options, std::error_code& ec) noexcept {
+        UnixAddress address = UnixAddress::from_path(path, ec);
+        if (ec) return {};
+        return open(address, options, ec);
+    }
 
     using UnixSocketBase::close;
     using UnixSocketBase::local_address;
