@@ -541,3 +541,29 @@ TEST_CASE("UnixDatagram::open makes an unbound or a bound socket, or sets the er
         CHECK(thrown.is_open());
     }
 }
+
+TEST_CASE("UnixClient keeps the timeout it connected with", "[unix][stream][timeout]") {
+    sockit_test::FdLeakCheck fds;
+    auto name = UnixAddress::abstract(unique_name("keeps-timeout"));
+    sockit::UnixServer server(name);
+
+    sockit::UnixClient client(name, 200ms);
+    REQUIRE(client.timeout() == std::chrono::nanoseconds(200ms)); // else the recv below would block
+    auto accepted = server.accept();                              // the peer sends nothing
+    char buf[4];
+    auto took = sockit_test::elapsed([&] { CHECK_THROWS_AS(client.recv(buf, sizeof buf), sockit::TimeoutError); });
+    CHECK(took >= 190ms);
+    CHECK(took < 3s);
+
+    std::error_code ec;
+    auto opened = sockit::UnixClient::open(name, 150ms, ec);
+    REQUIRE_FALSE(ec);
+    REQUIRE(opened.timeout() == std::chrono::nanoseconds(150ms));
+    auto second = server.accept();
+    opened.recv(buf, sizeof buf, ec);
+    CHECK(ec == std::errc::timed_out);
+
+    sockit::UnixClient blocking(name);
+    CHECK_FALSE(blocking.timeout().has_value());
+    CHECK(blocking.blocking());
+}

@@ -19,8 +19,7 @@ int serve_and_connect(const std::string& path) {
         while (std::size_t n = conn.recv(buf, sizeof buf)) conn.send_all(buf, n);
     });
 
-    sockit::UnixClient client(path, std::chrono::seconds(3));
-    client.set_timeout(std::chrono::seconds(3));
+    sockit::UnixClient client(path, std::chrono::seconds(3)); // bounds the connect and every later call
     client.send_all("over a socket file\n");
     std::string line = client.recv_until("\n", 1024);
     client.shutdown(sockit::Shutdown::write); // the server's recv returns 0

@@ -96,15 +96,20 @@ public:
 /**
  * A `UnixStream` that connects on construction.
  *
+ * A timeout given here bounds the connect (a server whose backlog is full) and stays the
+ * stream's timeout once connected, as with Python's `socket.create_connection`: every
+ * later blocking call waits at most that long. Change it with `set_timeout` (or
+ * `set_timeout(std::nullopt)` to block without limit).
+ *
  * @code
  * sockit::UnixClient client("/run/myapp.sock", std::chrono::seconds(3));
- * client.send_all("hello");
+ * client.send_all("hello"); // at most 3 s
  * @endcode
  */
 class UnixClient : public UnixStream {
 public:
     /**
-     * Connects to `address`; with `timeout`, gives up after it (a server whose backlog is full).
+     * Connects to `address`; with `timeout`, gives up after it, and keeps it as the stream's timeout.
      * @throws ConnectionRefused (nobody listens: a stale socket file), Error with ENOENT (no such file),
      *         TimeoutError, or Error, naming the address.
      */
@@ -116,14 +121,13 @@ public:
     explicit UnixClient(std::string_view path, std::optional<std::chrono::nanoseconds> timeout = std::nullopt)
         : UnixClient(UnixAddress(path), timeout) {}
 
-    /// Connects without throwing. On failure the client owns nothing. The connected stream is blocking.
+    /// Connects without throwing; with `timeout`, as the constructor. On failure the client owns nothing.
     static UnixClient open(const UnixAddress& address, std::optional<std::chrono::nanoseconds> timeout,
                            std::error_code& ec) noexcept {
         UnixClient client{Private{}};
         client.open_socket(detail::sock_stream, ec);
         if (!ec && timeout) client.set_timeout(*timeout, ec);
         if (!ec) client.connect_name(address, ec);
-        if (!ec && timeout) client.set_timeout(std::nullopt, ec);
         if (ec) client.close_quietly();
         return client;
     }
