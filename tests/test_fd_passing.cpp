@@ -29,28 +29,28 @@ bool cloexec(int fd) {
 
 TEST_CASE("send_fds passes a working descriptor, received close-on-exec", "[unix][fds]") {
     sockit_test::FdLeakCheck fds;
-    auto [a, b] = sockit::socket_pair();
+    auto [a, b] = sockit::stream_pair();
     Pipe pipe;
-    CHECK(a.send_fds("P", {pipe.write_end.get()}) == 1);
+    CHECK(a.send_fds("P", {pipe.write_end.native_handle()}) == 1);
     b.set_timeout(5s);
     char tag;
     auto got = b.recv_fds(&tag, 1, 4);
     CHECK(got.size == 1);
     CHECK(tag == 'P');
     REQUIRE(got.fds.size() == 1);
-    CHECK(got.fds[0].get() != pipe.write_end.get());
-    CHECK(cloexec(got.fds[0].get()));
+    CHECK(got.fds[0].native_handle() != pipe.write_end.native_handle());
+    CHECK(cloexec(got.fds[0].native_handle()));
     pipe.write_end.close(); // only the received copy is left
-    REQUIRE(::write(got.fds[0].get(), "via", 3) == 3);
+    REQUIRE(::write(got.fds[0].native_handle(), "via", 3) == 3);
     char buf[3];
-    REQUIRE(::read(pipe.read_end.get(), buf, 3) == 3);
+    REQUIRE(::read(pipe.read_end.native_handle(), buf, 3) == 3);
     CHECK(std::string(buf, 3) == "via");
 }
 
 TEST_CASE("A socket passed over a socket keeps working", "[unix][fds]") {
     sockit_test::FdLeakCheck fds;
-    auto [a, b] = sockit::socket_pair();
-    auto [left, right] = sockit::socket_pair();
+    auto [a, b] = sockit::stream_pair();
+    auto [left, right] = sockit::stream_pair();
     a.send_fds("s", {right.native_handle()});
     right.close();
     char tag;
@@ -67,9 +67,9 @@ TEST_CASE("A socket passed over a socket keeps working", "[unix][fds]") {
 
 TEST_CASE("Too many descriptors are reported and none is leaked", "[unix][fds][errors]") {
     sockit_test::FdLeakCheck fds;
-    auto [a, b] = sockit::socket_pair();
+    auto [a, b] = sockit::stream_pair();
     Pipe p1, p2, p3;
-    int three[] = {p1.read_end.get(), p2.read_end.get(), p3.read_end.get()};
+    int three[] = {p1.read_end.native_handle(), p2.read_end.native_handle(), p3.read_end.native_handle()};
     b.set_timeout(5s);
     char buf[8];
     SECTION("error_code form") {
@@ -99,10 +99,10 @@ TEST_CASE("Too many descriptors are reported and none is leaked", "[unix][fds][e
 
 TEST_CASE("send_fds rejects bad arguments", "[unix][fds][errors]") {
     sockit_test::FdLeakCheck fds;
-    auto [a, b] = sockit::socket_pair();
+    auto [a, b] = sockit::stream_pair();
     Pipe p;
     std::error_code ec;
-    int fd = p.read_end.get();
+    int fd = p.read_end.native_handle();
     a.send_fds("", 0, &fd, 1, ec);
     CHECK(ec == Errc::invalid_argument);
     std::vector<int> many(254, fd);
@@ -118,16 +118,16 @@ TEST_CASE("Datagrams carry descriptors too", "[unix][fds][datagram]") {
     sockit_test::FdLeakCheck fds;
     auto [x, y] = sockit::datagram_pair();
     Pipe p;
-    x.send_fds("dgram", {p.write_end.get(), p.read_end.get()});
+    x.send_fds("dgram", {p.write_end.native_handle(), p.read_end.native_handle()});
     y.set_timeout(5s);
     char buf[16];
     auto got = y.recv_fds(buf, sizeof buf, 2);
     CHECK(std::string(buf, got.size) == "dgram");
     REQUIRE(got.fds.size() == 2);
-    CHECK(cloexec(got.fds[0].get()));
-    CHECK(cloexec(got.fds[1].get()));
+    CHECK(cloexec(got.fds[0].native_handle()));
+    CHECK(cloexec(got.fds[1].native_handle()));
     SECTION("a truncated datagram closes its descriptors") {
-        x.send_fds("long datagram", {p.write_end.get()});
+        x.send_fds("long datagram", {p.write_end.native_handle()});
         std::error_code ec;
         auto cut = y.recv_fds(buf, 4, 2, ec);
         CHECK(ec == Errc::datagram_truncated);

@@ -7,7 +7,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <type_traits>
 #include <unistd.h>
 
@@ -35,6 +37,27 @@ private:
 bool exists(const std::string& path) {
     struct ::stat st {};
     return ::lstat(path.c_str(), &st) == 0;
+}
+
+/// Runs `check` in a forked child that cannot open one more descriptor (RLIMIT_NOFILE is
+/// the lowest free descriptor number); returns its exit status (0: `check` returned true).
+template <class Check>
+int with_no_descriptor_left(Check check) {
+    ::pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        int lowest = ::dup(0);
+        if (lowest < 0) ::_exit(2);
+        ::close(lowest);
+        ::rlimit limit{};
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+        limit.rlim_cur = static_cast<::rlim_t>(lowest);
+        if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(3);
+        ::_exit(check() ? 0 : 1);
+    }
+    int status = 0;
+    while (::waitpid(child, &status, 0) < 0) REQUIRE(errno == EINTR);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /// An abstract name nobody else uses.
@@ -219,7 +242,7 @@ TEST_CASE("Abstract names need no file", "[unix][stream][abstract]") {
 
 TEST_CASE("socket_pair gives two connected streams with every stream operation", "[unix][stream][pair]") {
     sockit_test::FdLeakCheck fds;
-    auto pair = sockit::socket_pair(); // not a structured binding: a lambda below uses it
+    auto pair = sockit::stream_pair(); // not a structured binding: a lambda below uses it
     sockit::UnixStream& a = pair.first;
     sockit::UnixStream& b = pair.second;
     std::error_code ec;
@@ -566,4 +589,76 @@ TEST_CASE("UnixClient keeps the timeout it connected with", "[unix][stream][time
     sockit::UnixClient blocking(name);
     CHECK_FALSE(blocking.timeout().has_value());
     CHECK(blocking.blocking());
+}
+
+TEST_CASE("stream_pair and datagram_pair have error_code forms", "[unix][pair]") {
+    sockit_test::FdLeakCheck fds;
+    std::error_code ec;
+    char buf[4];
+    {
+        auto streams = sockit::stream_pair(ec);
+        REQUIRE_FALSE(ec);
+        REQUIRE(streams.first.is_open());
+        streams.first.send_all("ab");
+        streams.second.set_timeout(5s);
+        streams.second.recv_exactly(buf, 2);
+        CHECK(std::string(buf, 2) == "ab");
+
+        auto datagrams = sockit::datagram_pair(ec);
+        REQUIRE_FALSE(ec);
+        datagrams.first.send("c", 1);
+        datagrams.second.set_timeout(5s);
+        CHECK(datagrams.second.recv(buf, sizeof buf) == 1);
+    }
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+    { auto [a, b] = sockit::socket_pair(); } // the former name still works
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+    SECTION("out of descriptors: two objects that own nothing, and the error") {
+        CHECK(with_no_descriptor_left([] {
+                  std::error_code e;
+                  auto streams = sockit::stream_pair(e);
+                  if (e != std::errc::too_many_files_open || streams.first.is_open() || streams.second.is_open())
+                      return false;
+                  auto datagrams = sockit::datagram_pair(e);
+                  return e == std::errc::too_many_files_open && !datagrams.first.is_open() &&
+                         !datagrams.second.is_open();
+              }) == 0);
+        CHECK(with_no_descriptor_left([] {
+                  try {
+                      sockit::stream_pair();
+                  } catch (const sockit::Error& e) {
+                      return e.code() == std::errc::too_many_files_open &&
+                             std::string(e.what()).rfind("socketpair: ", 0) == 0;
+                  }
+                  return false;
+              }) == 0);
+    }
+}
+
+TEST_CASE("Descriptor owns one descriptor, or nothing", "[unix][descriptor]") {
+    sockit_test::FdLeakCheck fds;
+    sockit::Descriptor none;
+    CHECK_FALSE(none.is_open());
+    CHECK_FALSE(none);
+    CHECK(none.native_handle() == -1);
+    none.close(); // closing nothing does nothing
+
+    int pipe_fds[2];
+    REQUIRE(::pipe(pipe_fds) == 0);
+    sockit::Descriptor read_end(pipe_fds[0]);
+    sockit::Descriptor write_end(pipe_fds[1]);
+    CHECK(read_end.is_open());
+    CHECK(read_end.native_handle() == pipe_fds[0]);
+    sockit::Descriptor moved(std::move(read_end));
+    CHECK_FALSE(read_end.is_open()); // NOLINT(bugprone-use-after-move): moved-from owns nothing
+    CHECK(moved.native_handle() == pipe_fds[0]);
+    int raw = write_end.release();
+    CHECK_FALSE(write_end.is_open());
+    CHECK(::close(raw) == 0); // released: this code closes it
 }

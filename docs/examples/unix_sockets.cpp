@@ -29,7 +29,7 @@ int serve_and_connect(const std::string& path) {
 } // server closes here and removes the file (unlink_on_close)
 
 int pass_a_descriptor() {
-    auto [parent, child] = sockit::socket_pair(); // two connected UnixStreams
+    auto [parent, child] = sockit::stream_pair(); // two connected UnixStreams
     int pipe_fds[2];
     if (::pipe(pipe_fds) != 0) return 1;
 
@@ -39,7 +39,7 @@ int pass_a_descriptor() {
     char tag;
     sockit::ReceivedFds got = child.recv_fds(&tag, 1, 4); // room for up to 4 descriptors
     sockit::Descriptor& write_end = got.fds.at(0);        // owned, close-on-exec
-    bool written = ::write(write_end.get(), "!", 1) == 1;
+    bool written = ::write(write_end.native_handle(), "!", 1) == 1;
 
     char c = 0;
     bool read_back = ::read(pipe_fds[0], &c, 1) == 1 && c == '!';

@@ -35,9 +35,13 @@ public:
     ~Descriptor() { close(); }
 
     /// The descriptor (still owned), or -1.
-    native_handle_type get() const noexcept { return fd_; }
+    native_handle_type native_handle() const noexcept { return fd_; }
+    /// The descriptor (still owned), or -1.
+    [[deprecated("use native_handle()")]] native_handle_type get() const noexcept { return fd_; }
     /// True if a descriptor is owned.
-    explicit operator bool() const noexcept { return fd_ != detail::invalid_handle; }
+    bool is_open() const noexcept { return fd_ != detail::invalid_handle; }
+    /// True if a descriptor is owned.
+    explicit operator bool() const noexcept { return is_open(); }
     /// Gives up ownership and returns the descriptor.
     native_handle_type release() noexcept { return std::exchange(fd_, detail::invalid_handle); }
     /// Closes the descriptor (errors ignored: the descriptor is gone either way).

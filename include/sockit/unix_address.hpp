@@ -19,7 +19,7 @@ namespace sockit {
 /**
  * The address of a Unix-domain socket: a filesystem path, a Linux abstract name
  * (no file; gone when the last socket bound to it closes), or unnamed (an unbound
- * socket, or one end of `socket_pair()`).
+ * socket, or one end of `stream_pair()`).
  *
  * Printed as the path, as `@name` for an abstract name, or `(unnamed)`.
  *

@@ -175,10 +175,14 @@ private:
     }
 };
 
+/// Two connected Unix-domain datagram sockets (socketpair), both close-on-exec; on failure,
+/// two sockets that own nothing.
+inline std::pair<UnixDatagram, UnixDatagram> datagram_pair(std::error_code& ec) noexcept {
+    return detail::connected_pair<UnixDatagram>(detail::sock_dgram, ec);
+}
 /// Two connected Unix-domain datagram sockets (socketpair), both close-on-exec. @throws Error.
 inline std::pair<UnixDatagram, UnixDatagram> datagram_pair() {
-    return detail::or_throw(
-        [](std::error_code& ec) { return detail::connected_pair<UnixDatagram>(detail::sock_dgram, ec); }, "socketpair");
+    return detail::or_throw([](std::error_code& ec) { return datagram_pair(ec); }, "socketpair");
 }
 
 } // namespace sockit

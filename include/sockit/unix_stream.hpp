@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Unix-domain stream sockets: UnixStream, UnixClient, UnixServer, socket_pair(), and
+// Unix-domain stream sockets: UnixStream, UnixClient, UnixServer, stream_pair(), and
 // PeerCredentials.
 #pragma once
 
@@ -30,7 +30,7 @@ struct PeerCredentials {
 
 /**
  * A connected Unix-domain stream socket: what `UnixServer::accept` returns, what
- * `UnixClient` is, and each end of `socket_pair()`. It has `TcpStream`'s operations
+ * `UnixClient` is, and each end of `stream_pair()`. It has `TcpStream`'s operations
  * (send, send_all, recv, recv_exactly, recv_until, timeouts, shutdown, options) and
  * can pass descriptors with `send_fds`/`recv_fds`.
  */
@@ -238,10 +238,17 @@ private:
     }
 };
 
-/// Two connected Unix-domain streams (socketpair), both close-on-exec. @throws Error.
-inline std::pair<UnixStream, UnixStream> socket_pair() {
-    return detail::or_throw(
-        [](std::error_code& ec) { return detail::connected_pair<UnixStream>(detail::sock_stream, ec); }, "socketpair");
+/// Two connected Unix-domain streams (socketpair), both close-on-exec; on failure, two
+/// streams that own nothing.
+inline std::pair<UnixStream, UnixStream> stream_pair(std::error_code& ec) noexcept {
+    return detail::connected_pair<UnixStream>(detail::sock_stream, ec);
 }
+/// Two connected Unix-domain streams (socketpair), both close-on-exec. @throws Error.
+inline std::pair<UnixStream, UnixStream> stream_pair() {
+    return detail::or_throw([](std::error_code& ec) { return stream_pair(ec); }, "socketpair");
+}
+
+/// Two connected Unix-domain streams: the former name of `stream_pair()`.
+[[deprecated("use stream_pair()")]] inline std::pair<UnixStream, UnixStream> socket_pair() { return stream_pair(); }
 
 } // namespace sockit
