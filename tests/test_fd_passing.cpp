@@ -2,6 +2,7 @@
 // Passing descriptors over Unix-domain sockets (SCM_RIGHTS): close-on-exec, never leaked.
 #include "support.hpp"
 
+#include <string>
 #include <unistd.h>
 #include <vector>
 
@@ -19,6 +20,13 @@ struct Pipe {
         write_end = sockit::Descriptor(fds[1]);
     }
 };
+
+/// An abstract name nobody else uses.
+sockit::UnixAddress unique_name(const char* what) {
+    static int counter = 0;
+    return sockit::UnixAddress::abstract(std::string("sockit-fds-") + what + "-" + std::to_string(::getpid()) + "-" +
+                                         std::to_string(++counter));
+}
 
 bool cloexec(int fd) {
     std::error_code ec;
@@ -133,4 +141,72 @@ TEST_CASE("Datagrams carry descriptors too", "[unix][fds][datagram]") {
         CHECK(ec == Errc::datagram_truncated);
         CHECK(cut.fds.empty());
     }
+}
+
+TEST_CASE("UnixDatagram::send_fds to an address; the receiver learns the sender", "[unix][fds][datagram]") {
+    sockit_test::FdLeakCheck fds;
+    auto receiver_name = unique_name("receiver");
+    auto sender_name = unique_name("sender");
+    sockit::UnixDatagram receiver(receiver_name);
+    sockit::UnixDatagram sender(sender_name);
+    receiver.set_timeout(5s);
+    Pipe p;
+    char buf[16];
+
+    CHECK(sender.send_fds("to", {p.write_end.native_handle()}, receiver_name) == 2);
+    auto got = receiver.recv_fds(buf, sizeof buf, 2);
+    CHECK(std::string(buf, got.size) == "to");
+    REQUIRE(got.fds.size() == 1);
+    CHECK(cloexec(got.fds[0].native_handle()));
+    CHECK(got.sender == sender_name);
+
+    SECTION("error_code form; an unbound sender is unnamed") {
+        std::error_code ec;
+        auto anonymous = sockit::UnixDatagram::open(ec);
+        REQUIRE_FALSE(ec);
+        CHECK(anonymous.send_fds("anon", {p.read_end.native_handle()}, receiver_name, ec) == 4);
+        REQUIRE_FALSE(ec);
+        got = receiver.recv_fds(buf, sizeof buf, 2, ec);
+        REQUIRE_FALSE(ec);
+        CHECK(std::string(buf, got.size) == "anon");
+        CHECK(got.fds.size() == 1);
+        CHECK(got.sender.is_unnamed());
+    }
+    SECTION("nobody at the address: the error names it") {
+        auto nobody = unique_name("nobody");
+        std::error_code ec;
+        sender.send_fds("x", {p.read_end.native_handle()}, nobody, ec);
+        CHECK(ec == std::errc::connection_refused);
+        CHECK_THROWS_WITH(sender.send_fds("x", {p.read_end.native_handle()}, nobody),
+                          sockit_test::contains("send_fds @" + nobody.path()));
+    }
+    SECTION("to the connected peer, without throwing") {
+        sender.connect(receiver_name);
+        std::error_code ec;
+        CHECK(sender.send_fds("peer", {p.read_end.native_handle()}, ec) == 4);
+        REQUIRE_FALSE(ec);
+        got = receiver.recv_fds(buf, sizeof buf, 2);
+        CHECK(std::string(buf, got.size) == "peer");
+        CHECK(got.sender == sender_name);
+        CHECK(sender.send_to("again", receiver_name, ec) == 5);
+        CHECK_FALSE(ec);
+    }
+}
+
+TEST_CASE("UnixStream::send_fds has an error_code form for each throwing form", "[unix][fds]") {
+    sockit_test::FdLeakCheck fds;
+    auto [a, b] = sockit::stream_pair();
+    Pipe p;
+    b.set_timeout(5s);
+    std::error_code ec;
+    int both[] = {p.read_end.native_handle(), p.write_end.native_handle()};
+    CHECK(a.send_fds("1", both, 2, ec) == 1);
+    REQUIRE_FALSE(ec);
+    CHECK(a.send_fds("2", {p.read_end.native_handle()}, ec) == 1);
+    REQUIRE_FALSE(ec);
+    char tag;
+    CHECK(b.recv_fds(&tag, 1, 4).fds.size() == 2);
+    CHECK(b.recv_fds(&tag, 1, 4).fds.size() == 1);
+    a.send_fds("", {p.read_end.native_handle()}, ec);
+    CHECK(ec == Errc::invalid_argument); // a stream needs data to carry descriptors
 }

@@ -98,9 +98,13 @@ public:
             ec);
         return ec ? 0 : static_cast<std::size_t>(n);
     }
+    /// Sends one datagram to `to`.
+    std::size_t send_to(std::string_view data, const UnixAddress& to, std::error_code& ec) noexcept {
+        return send_to(data.data(), data.size(), to, ec);
+    }
     /// Sends one datagram to `to`. @throws ConnectionRefused if nobody is bound there, or Error.
     std::size_t send_to(std::string_view data, const UnixAddress& to) {
-        return detail::or_throw([&](std::error_code& ec) { return send_to(data.data(), data.size(), to, ec); },
+        return detail::or_throw([&](std::error_code& ec) { return send_to(data, to, ec); },
                                 detail::UnixAt{"send_to", to});
     }
 
@@ -140,19 +144,25 @@ public:
                          const UnixAddress* to, std::error_code& ec) noexcept {
         return send_fds_to(data, size, fds, count, to, ec);
     }
+    /// Sends one datagram with descriptors attached to the connected peer.
+    std::size_t send_fds(std::string_view data, std::initializer_list<native_handle_type> fds,
+                         std::error_code& ec) noexcept {
+        return send_fds(data.data(), data.size(), fds.begin(), fds.size(), nullptr, ec);
+    }
     /// Sends one datagram with descriptors attached to the connected peer. @throws Error.
     std::size_t send_fds(std::string_view data, std::initializer_list<native_handle_type> fds) {
-        return detail::or_throw(
-            [&](std::error_code& ec) {
-                return send_fds(data.data(), data.size(), fds.begin(), fds.size(), nullptr, ec);
-            },
-            [&] { return "send_fds (" + std::to_string(fds.size()) + " descriptors)"; });
+        return detail::or_throw([&](std::error_code& ec) { return send_fds(data, fds, ec); },
+                                [&] { return "send_fds (" + std::to_string(fds.size()) + " descriptors)"; });
+    }
+    /// Sends one datagram with descriptors attached to `to`.
+    std::size_t send_fds(std::string_view data, std::initializer_list<native_handle_type> fds, const UnixAddress& to,
+                         std::error_code& ec) noexcept {
+        return send_fds(data.data(), data.size(), fds.begin(), fds.size(), &to, ec);
     }
     /// Sends one datagram with descriptors attached to `to`. @throws Error naming the address.
     std::size_t send_fds(std::string_view data, std::initializer_list<native_handle_type> fds, const UnixAddress& to) {
-        return detail::or_throw(
-            [&](std::error_code& ec) { return send_fds(data.data(), data.size(), fds.begin(), fds.size(), &to, ec); },
-            detail::UnixAt{"send_fds", to});
+        return detail::or_throw([&](std::error_code& ec) { return send_fds(data, fds, to, ec); },
+                                detail::UnixAt{"send_fds", to});
     }
 
     using UnixSocketBase::recv_fds;

@@ -162,9 +162,10 @@ protected:
      * that came with them (at most `max_fds`), close-on-exec and owned by the result. On a
      * stream, a size of 0 means the peer closed. Too many descriptors
      * (`Errc::descriptors_truncated`) or a truncated datagram (`Errc::datagram_truncated`)
-     * is an error, and every descriptor that came is closed: none is leaked.
+     * is an error, and every descriptor that came is closed: none is leaked (nor when there
+     * is no memory to hold them: `not_enough_memory`).
      */
-    ReceivedFds recv_fds(void* data, std::size_t size, std::size_t max_fds, std::error_code& ec) {
+    ReceivedFds recv_fds(void* data, std::size_t size, std::size_t max_fds, std::error_code& ec) noexcept {
         ReceivedFds out;
         if (max_fds > detail::ops::max_fds_per_message) max_fds = detail::ops::max_fds_per_message;
         native_handle_type fds[detail::ops::max_fds_per_message];
@@ -186,7 +187,8 @@ protected:
             owned.reserve(control.fd_count);
         } catch (...) {
             for (std::size_t i = 0; i < control.fd_count; ++i) Descriptor closing(fds[i]);
-            throw;
+            ec = std::make_error_code(std::errc::not_enough_memory);
+            return out;
         }
         for (std::size_t i = 0; i < control.fd_count; ++i) owned.emplace_back(fds[i]);
         if (control.control_truncated)

@@ -64,10 +64,20 @@ public:
         }
         return send_fds_to(data, size, fds, count, nullptr, ec);
     }
+    /// Sends data with descriptors attached.
+    std::size_t send_fds(std::string_view data, const native_handle_type* fds, std::size_t count,
+                         std::error_code& ec) noexcept {
+        return send_fds(data.data(), data.size(), fds, count, ec);
+    }
     /// Sends data with descriptors attached. @throws Error (invalid_argument for no data or too many descriptors).
     std::size_t send_fds(std::string_view data, const native_handle_type* fds, std::size_t count) {
-        return detail::or_throw([&](std::error_code& ec) { return send_fds(data.data(), data.size(), fds, count, ec); },
+        return detail::or_throw([&](std::error_code& ec) { return send_fds(data, fds, count, ec); },
                                 [&] { return "send_fds (" + std::to_string(count) + " descriptors)"; });
+    }
+    /// Sends data with descriptors attached: `send_fds("x", {fd1, fd2}, ec)`.
+    std::size_t send_fds(std::string_view data, std::initializer_list<native_handle_type> fds,
+                         std::error_code& ec) noexcept {
+        return send_fds(data, fds.begin(), fds.size(), ec);
     }
     /// Sends data with descriptors attached: `send_fds("x", {fd1, fd2})`. @throws as above.
     std::size_t send_fds(std::string_view data, std::initializer_list<native_handle_type> fds) {
