@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // This program is quoted in the guides as laid out here, so it is not reformatted.
 // clang-format off
-// docs/unix-sockets.md: a Unix-domain echo server on a socket file, a client, a pipe's
-// descriptor passed over a socket pair, and datagrams. Exit status 0 when all of it worked.
+// docs/unix-sockets.md: a Unix-domain echo server on a socket file, a client, the same
+// without exceptions, a pipe's descriptor passed over a stream pair, and datagrams. Exit
+// status 0 when all of it worked.
 #include <sockit/sockit.hpp>
 
 #include <chrono>
@@ -27,6 +28,13 @@ int serve_and_connect(const std::string& path) {
     std::cout << line;
     return line == "over a socket file\n" ? 0 : 1;
 } // server closes here and removes the file (unlink_on_close)
+
+int without_exceptions(const std::string& path) {
+    std::error_code ec;
+    auto client = sockit::UnixClient::open(path, std::chrono::seconds(3), ec);
+    if (ec) std::cout << "no server at " << path << ": " << ec.message() << '\n'; // client owns nothing
+    return ec == std::errc::no_such_file_or_directory && !client.is_open() ? 0 : 1;
+}
 
 int pass_a_descriptor() {
     auto [parent, child] = sockit::stream_pair(); // two connected UnixStreams
@@ -62,7 +70,7 @@ int datagrams() {
 int main() {
     try {
         std::string path = "/tmp/sockit-docs-" + std::to_string(::getpid()) + ".sock";
-        return serve_and_connect(path) | pass_a_descriptor() | datagrams();
+        return serve_and_connect(path) | without_exceptions(path) | pass_a_descriptor() | datagrams();
     } catch (const sockit::Error& e) {
         std::cerr << "unix_sockets: " << e.what() << '\n';
         return 1;
