@@ -308,9 +308,8 @@ TEST_CASE("an interrupted Unix-domain connect is never reported as done", "[time
         thread = ::pthread_self();
         tid = sockit_test::this_thread_id();
         took = elapsed([&] {
-            auto c = sockit::UnixClient::connect(name, with_timeout ? std::optional<std::chrono::nanoseconds>(3s)
-                                                                    : std::nullopt,
-                                                 connect_ec);
+            auto c = sockit::UnixClient::open(
+                name, with_timeout ? std::optional<std::chrono::nanoseconds>(3s) : std::nullopt, connect_ec);
             if (!connect_ec) c.peer_address(peer_ec);
         });
     });
@@ -347,7 +346,7 @@ TEST_CASE("an interrupted Unix-domain connect with a timeout times out, not earl
     JoinedThread client([&] {
         thread = ::pthread_self();
         tid = sockit_test::this_thread_id();
-        took = elapsed([&] { sockit::UnixClient::connect(name, std::chrono::nanoseconds(600ms), connect_ec); });
+        took = elapsed([&] { sockit::UnixClient::open(name, std::chrono::nanoseconds(600ms), connect_ec); });
     });
     REQUIRE(sockit_test::wait_until_blocked(tid));
     ::pthread_kill(thread.load(), SIGUSR1);
