@@ -51,14 +51,14 @@ request() {
     cmake -S "$consumers/find_package_version" -B "$work/version-$1" -DCMAKE_PREFIX_PATH="$prefix" \
         -DREQUESTED_VERSION="$1" >"$work/version-$1.log" 2>&1
 }
-for ok in 1 1.0 1.0.0; do
+for ok in 2 2.0 2.0.0; do
     request "$ok" || { cat "$work/version-$ok.log"; fail "find_package(sockit $ok) was refused"; }
 done
-for bad in 2.0 1.1 0.9; do
-    if request "$bad"; then fail "find_package(sockit $bad) configured, but the installed sockit is 1.0"; fi
+for bad in 3.0 2.1 1.0; do
+    if request "$bad"; then fail "find_package(sockit $bad) configured, but the installed sockit is 2.0"; fi
     grep -q 'considered but not accepted' "$work/version-$bad.log" || { cat "$work/version-$bad.log"; fail "find_package(sockit $bad) failed for another reason"; }
 done
-echo "accepted 1, 1.0, 1.0.0; refused 2.0, 1.1, 0.9"
+echo "accepted 2, 2.0, 2.0.0; refused 3.0, 2.1, 1.0"
 
 # 3. add_subdirectory: by default nothing but the library; options set by the parent are honoured.
 cmake_consumer add_subdirectory "$consumers/add_subdirectory" -DSOCKIT_SOURCE_DIR="$root"
@@ -80,7 +80,7 @@ cmake_consumer fetchcontent "$consumers/fetchcontent" -DSOCKIT_URL="file://$work
 # 5. pkg-config against the installed sockit.pc.
 say "pkg-config"
 export PKG_CONFIG_PATH=$prefix/share/pkgconfig
-[ "$(pkg-config --modversion sockit)" = 1.0.0 ] || fail "pkg-config --modversion sockit: $(pkg-config --modversion sockit)"
+[ "$(pkg-config --modversion sockit)" = 2.0.0 ] || fail "pkg-config --modversion sockit: $(pkg-config --modversion sockit)"
 cflags=$(pkg-config --cflags sockit | xargs)
 [ "$(realpath -m "${cflags#-I}")" = "$(realpath "$prefix/include")" ] || fail "pkg-config --cflags sockit gave '$cflags'"
 echo "pkg-config --cflags sockit: $cflags"

@@ -2,7 +2,7 @@
 #pragma once
 
 /// sockit's major version: incompatible API changes.
-#define SOCKIT_VERSION_MAJOR 1
+#define SOCKIT_VERSION_MAJOR 2
 /// sockit's minor version: compatible additions.
 #define SOCKIT_VERSION_MINOR 0
 /// sockit's patch version: compatible fixes.
