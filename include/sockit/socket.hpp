@@ -656,23 +656,11 @@ protected:
     }
     /// Receives up to `size` bytes in one call (0: the peer closed).
     std::size_t recv_some(char* data, std::size_t size, detail::Deadline& deadline, std::error_code& ec) noexcept {
-        auto n = io(
-            detail::Direction::in,
-            [fd = fd_, data, size](int flags, std::error_code& e) {
-                return detail::ops::recv(fd, data, size, flags, e);
-            },
-            ec, deadline);
-        return ec ? 0 : static_cast<std::size_t>(n);
+        return recv_with(0, data, size, deadline, ec);
     }
     /// Looks at up to `size` waiting bytes without taking them (MSG_PEEK).
     std::size_t peek_some(char* data, std::size_t size, detail::Deadline& deadline, std::error_code& ec) noexcept {
-        auto n = io(
-            detail::Direction::in,
-            [fd = fd_, data, size](int flags, std::error_code& e) {
-                return detail::ops::recv(fd, data, size, flags | detail::ops::msg_peek, e);
-            },
-            ec, deadline);
-        return ec ? 0 : static_cast<std::size_t>(n);
+        return recv_with(detail::ops::msg_peek, data, size, deadline, ec);
     }
     /// Sends from byte `skip` of the buffers' concatenation, in one call (sendmsg).
     std::size_t send_gather(const ConstBuffer* buffers, std::size_t count, std::size_t skip,
@@ -703,6 +691,18 @@ private:
     Address local_address_or_none() const noexcept {
         std::error_code ignored;
         return local_address(ignored);
+    }
+
+    /// One recv(2) with `extra` flags, as this socket's timeout says.
+    std::size_t recv_with(int extra, char* data, std::size_t size, detail::Deadline& deadline,
+                          std::error_code& ec) noexcept {
+        auto n = io(
+            detail::Direction::in,
+            [fd = fd_, extra, data, size](int flags, std::error_code& e) {
+                return detail::ops::recv(fd, data, size, flags | extra, e);
+            },
+            ec, deadline);
+        return ec ? 0 : static_cast<std::size_t>(n);
     }
 
     /// False, with `Errc::invalid_address`, for an address of no family (a failed parse).

@@ -112,17 +112,19 @@ public:
     /// last attempt's error.
     static TcpClient open(std::string_view host, int port, const ConnectOptions& options,
                           std::error_code& ec) noexcept {
-        return guarded(ec, [&] { return open_named(host, port, options, ec, nullptr); });
+        return detail::or_no_memory<TcpClient>(ec, [&] { return open_named(host, port, options, ec, nullptr); });
     }
     /// Connects with a timeout for each attempt, without throwing; see above.
     static TcpClient open(std::string_view host, int port, std::optional<std::chrono::nanoseconds> timeout,
                           std::error_code& ec) noexcept {
-        return guarded(ec, [&] { return open_named(host, port, with_timeout(timeout), ec, nullptr); });
+        return detail::or_no_memory<TcpClient>(ec, [&] {
+            return open_named(host, port, with_timeout(timeout), ec, nullptr);
+        });
     }
     /// Connects to the first of `addresses` that answers, without throwing; see above.
     static TcpClient open(const std::vector<Address>& addresses, const ConnectOptions& options,
                           std::error_code& ec) noexcept {
-        return guarded(ec, [&] { return open_list(addresses, options, ec, nullptr); });
+        return detail::or_no_memory<TcpClient>(ec, [&] { return open_list(addresses, options, ec, nullptr); });
     }
 
     /// Connects without throwing; `tried` receives a description of every attempt.
@@ -149,17 +151,6 @@ private:
         ConnectOptions options;
         options.timeout = timeout;
         return options;
-    }
-
-    /// Runs `make`, turning a failed allocation into an error code (the factories are noexcept).
-    template <class Make>
-    static TcpClient guarded(std::error_code& ec, Make&& make) noexcept {
-        try {
-            return make();
-        } catch (const std::bad_alloc&) {
-            ec = std::make_error_code(std::errc::not_enough_memory);
-            return TcpClient();
-        }
     }
 
     static bool check(const ConnectOptions& options, std::error_code& ec, std::string* tried) {
@@ -271,23 +262,17 @@ public:
     /// Listens without throwing: the server, or one that owns nothing with `ec` set.
     static TcpServer open(std::string_view host, int port, const ServerOptions& options,
                           std::error_code& ec) noexcept {
-        try {
+        return detail::or_no_memory<TcpServer>(ec, [&] {
             std::string context;
             return open_named(host, port, options, ec, context);
-        } catch (const std::bad_alloc&) {
-            ec = std::make_error_code(std::errc::not_enough_memory);
-            return TcpServer();
-        }
+        });
     }
     /// Listens on `address` without throwing; see above.
     static TcpServer open(const Address& address, const ServerOptions& options, std::error_code& ec) noexcept {
-        try {
+        return detail::or_no_memory<TcpServer>(ec, [&] {
             std::string context;
             return open_at(address, options, ec, context);
-        } catch (const std::bad_alloc&) {
-            ec = std::make_error_code(std::errc::not_enough_memory);
-            return TcpServer();
-        }
+        });
     }
 
     using Socket::close;

@@ -159,13 +159,10 @@ public:
     /// A UDP socket bound to `host` and `port` (see the constructor), or one that owns nothing
     /// with `ec` set.
     static UdpSocket open(std::string_view host, int port, Family family, std::error_code& ec) noexcept {
-        try {
+        return detail::or_no_memory<UdpSocket>(ec, [&] {
             std::string context;
             return open_named(host, port, family, ec, context);
-        } catch (const std::bad_alloc&) {
-            ec = std::make_error_code(std::errc::not_enough_memory);
-            return UdpSocket();
-        }
+        });
     }
 
     /// Adopts an open UDP socket (`send_batch` relies on it being UDP).

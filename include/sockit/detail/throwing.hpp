@@ -3,6 +3,7 @@
 // if it set the code, throw the matching exception with a message naming the call.
 #pragma once
 
+#include <new>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -62,6 +63,19 @@ auto or_throw(Op&& op, Where&& where) -> decltype(op(std::declval<std::error_cod
         auto result = op(ec);
         if (ec) throw_described(ec, where);
         return result;
+    }
+}
+
+/// Runs `make()`, which builds an object and reports through `ec`, for a noexcept factory:
+/// running out of memory (a host name's text, a message) becomes `not_enough_memory` and an
+/// object that owns nothing.
+template <class T, class Make>
+T or_no_memory(std::error_code& ec, Make&& make) noexcept {
+    try {
+        return make();
+    } catch (const std::bad_alloc&) {
+        ec = std::make_error_code(std::errc::not_enough_memory);
+        return T();
     }
 }
 
