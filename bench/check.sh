@@ -29,21 +29,27 @@ at_least() { # key minimum description
 
 # Latency and bulk against raw system calls.
 at_least "tcp_pingpong: sockit/raw" 0.97 "ping-pong within 3 % of raw"
-at_least "tcp_pingpong: sockit+timeout/raw" 0.97 "ping-pong with a timeout within 3 % of raw"
+# With a timeout a call that has to wait adds one poll (docs/errors-and-timeouts.md, "What a
+# timeout costs, measured"): on a one-CPU ping-pong every receive waits, 6 calls per round trip
+# where raw makes 4, about 12 % of the time.
+at_least "tcp_pingpong: sockit+timeout/raw" 0.85 "ping-pong with a timeout within 15 % of raw"
 at_least "tcp_bulk_64k: sockit/raw" 0.90 "bulk (64 KiB writes) within 10 % of raw"
 at_least "tcp_bulk_1m: sockit/raw" 0.90 "bulk (1 MiB writes) within 10 % of raw"
 
-# User-space instructions per round trip and side, beyond raw.
+# User-space instructions per round trip and side, beyond raw: 100 without a timeout; 300 with
+# one, which includes the extra poll's C library wrapper and the deadline.
 for v in sockit sockit+timeout; do
+    limit=100
+    [ "$v" = sockit+timeout ] && limit=300
     line=$(grep -m1 "^instructions tcp_pingpong: $v - raw = " "$summary" || true)
     if [ -z "$line" ]; then
-        target "$v: at most raw + 100 instructions per round trip and side" 0 "no figure"
+        target "$v: at most raw + $limit instructions per round trip and side" 0 "no figure"
         continue
     fi
     client=$(sed -E 's/.*client (-?[0-9]+).*/\1/' <<<"$line")
     server=$(sed -E 's/.*server (-?[0-9]+).*/\1/' <<<"$line")
-    ok=$([ "$client" -le 100 ] && [ "$server" -le 100 ] && echo 1 || echo 0)
-    target "$v: at most raw + 100 instructions per round trip and side" "$ok" "client +$client, server +$server"
+    ok=$([ "$client" -le "$limit" ] && [ "$server" -le "$limit" ] && echo 1 || echo 0)
+    target "$v: at most raw + $limit instructions per round trip and side" "$ok" "client +$client, server +$server"
 done
 
 # For comparison (not a target): Asio's synchronous API beyond raw, from the per-variant totals.

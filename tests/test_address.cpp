@@ -234,7 +234,7 @@ TEST_CASE("bind, connect and send_to with the unspecified address fail and bind 
         sender.send("marker", 6);
         char buf[16] = {};
         receiver.set_timeout(std::chrono::seconds(5));
-        sockit::Datagram got = receiver.recv_from(buf, sizeof buf);
+        sockit::DatagramInfo got = receiver.recv_from(buf, sizeof buf);
         CHECK(std::string(buf, got.size) == "marker");
     }
 }

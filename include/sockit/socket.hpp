@@ -42,11 +42,15 @@ enum class Shutdown {
 
 class Socket;
 
-/// What `recv_from` returns: the datagram's size and who sent it.
-struct Datagram {
+/// What `recv_from` returns: the datagram's size and who sent it (`UnixDatagramInfo`'s
+/// counterpart for IP sockets).
+struct DatagramInfo {
     std::size_t size; ///< bytes stored in the buffer (the whole datagram)
     Address sender;   ///< the sender's address
 };
+
+/// The 1.x name of `DatagramInfo`, which read as a socket class beside `UnixDatagram`.
+using Datagram [[deprecated("use DatagramInfo")]] = DatagramInfo;
 
 namespace detail {
 /// Throws the error of a `recv_from` (or `call`) into a buffer of `size` bytes.
@@ -444,8 +448,8 @@ public:
      * `Errc::datagram_truncated` (its first `size` bytes are stored, the sender is
      * filled in); a zero-length datagram is a valid datagram of size 0.
      */
-    Datagram recv_from(void* data, std::size_t size, std::error_code& ec) noexcept {
-        Datagram out{0, Address()};
+    DatagramInfo recv_from(void* data, std::size_t size, std::error_code& ec) noexcept {
+        DatagramInfo out{0, Address()};
         detail::socklen_type len = Address::native_capacity();
         auto n = io(
             detail::Direction::in,
@@ -462,9 +466,9 @@ public:
         return out;
     }
     /// Receives one datagram. @throws Error with `Errc::datagram_truncated` if it did not fit, TimeoutError, Error.
-    Datagram recv_from(void* data, std::size_t size) {
+    DatagramInfo recv_from(void* data, std::size_t size) {
         std::error_code ec;
-        Datagram d = recv_from(data, size, ec);
+        DatagramInfo d = recv_from(data, size, ec);
         if (ec) detail::throw_recv_from(ec, d.sender, size);
         return d;
     }

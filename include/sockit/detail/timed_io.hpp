@@ -126,6 +126,28 @@ inline bool wait_first(native_handle_type fd, Direction direction, std::int64_t 
     return true;
 }
 
+/// The rest of `timed_io` after its first attempt failed: retries while `retry_after_error`
+/// says so. Out of line, so that the call that succeeds at once stays small.
+template <class Attempt, class Result>
+SOCKIT_NOINLINE Result timed_io_retry(native_handle_type fd, Direction direction, std::int64_t timeout_ns,
+                                      Deadline& deadline, bool& waited, Attempt& attempt, std::error_code& ec,
+                                      Result result) noexcept {
+    const int flags = call_flags(timeout_ns);
+    while (ec && retry_after_error(fd, direction, timeout_ns, deadline, waited, ec)) result = attempt(flags, ec);
+    return result;
+}
+
+/// `timed_io` when the previous call in this direction had to wait: the wait first.
+template <class Attempt>
+SOCKIT_NOINLINE auto timed_io_wait_first(native_handle_type fd, Direction direction, std::int64_t timeout_ns,
+                          Deadline& deadline, bool& waited, Attempt& attempt,
+                          std::error_code& ec) noexcept -> decltype(attempt(0, ec)) {
+    using Result = decltype(attempt(0, ec));
+    if (!wait_first(fd, direction, timeout_ns, deadline, waited, ec)) return static_cast<Result>(-1);
+    Result result = attempt(call_flags(timeout_ns), ec);
+    return ec ? timed_io_retry(fd, direction, timeout_ns, deadline, waited, attempt, ec, result) : result;
+}
+
 /**
  * Runs `attempt(flags, ec)` — one system call — as a socket whose timeout is `timeout_ns`
  * (< 0 blocking, 0 non-blocking, > 0 timed) should: the call itself first, with `flags`
@@ -137,14 +159,9 @@ inline bool wait_first(native_handle_type fd, Direction direction, std::int64_t 
 template <class Attempt>
 auto timed_io(native_handle_type fd, Direction direction, std::int64_t timeout_ns, Deadline& deadline, bool& waited,
               Attempt&& attempt, std::error_code& ec) noexcept -> decltype(attempt(0, ec)) {
-    using Result = decltype(attempt(0, ec));
-    const int flags = call_flags(timeout_ns);
-    if (waited && timeout_ns > 0 && !wait_first(fd, direction, timeout_ns, deadline, waited, ec))
-        return static_cast<Result>(-1);
-    for (;;) {
-        Result result = attempt(flags, ec);
-        if (!ec || !retry_after_error(fd, direction, timeout_ns, deadline, waited, ec)) return result;
-    }
+    if (waited && timeout_ns > 0) return timed_io_wait_first(fd, direction, timeout_ns, deadline, waited, attempt, ec);
+    auto result = attempt(call_flags(timeout_ns), ec);
+    return ec ? timed_io_retry(fd, direction, timeout_ns, deadline, waited, attempt, ec, result) : result;
 }
 
 } // namespace sockit::detail
