@@ -109,9 +109,15 @@ TEST_CASE("servers and UDP sockets take the default backlog and every error_code
     CHECK(u.port(ec) != 0);
     CHECK_FALSE(ec);
     u.join_group(Address("127.0.0.1", 0), 0u, ec); // not a multicast group
-    CHECK(ec == std::errc::invalid_argument);
+    CHECK(ec);
     u.leave_group(Address("224.0.0.251", 0), Address("127.0.0.1", 0), ec); // never joined
+    CHECK(ec);
+#ifndef _WIN32
+    u.join_group(Address("127.0.0.1", 0), 0u, ec);
+    CHECK(ec == std::errc::invalid_argument);
+    u.leave_group(Address("224.0.0.251", 0), Address("127.0.0.1", 0), ec);
     CHECK(ec == std::errc::address_not_available);
+#endif
     auto pair = sockit_test::tcp_pair();
     pair.first.send_all("abc");
     pair.second.set_timeout(2s);
