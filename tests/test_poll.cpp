@@ -14,7 +14,7 @@
 
 namespace {
 thread_local int polls = 0;
-thread_local int recvs = 0;
+thread_local int recv_calls = 0;
 thread_local int setsockopts = 0;
 } // namespace
 
@@ -44,7 +44,7 @@ extern "C" long syscall(long number, ...) noexcept {
 extern "C" ssize_t recv(int fd, void* data, size_t size, int flags) {
     using Recv = ssize_t (*)(int, void*, size_t, int);
     static const Recv real = reinterpret_cast<Recv>(::dlsym(RTLD_NEXT, "recv"));
-    ++recvs;
+    ++recv_calls;
     return real(fd, data, size, flags);
 }
 
@@ -94,12 +94,12 @@ TEST_CASE("a socket with a timeout polls once per wait, and never sets a kernel 
     char buf[8];
     std::error_code ec;
     int sets = setsockopts;
-    int calls = recvs;
+    int calls = recv_calls;
     int n = polls_in([&] { pair.second.recv(buf, sizeof buf, ec); });
     CHECK(ec == std::errc::timed_out);
     CHECK(n >= 1); // one poll, or more if a signal or an early wake-up cut one short
     CHECK(n <= 3);
-    CHECK(recvs - calls == 1); // the would-block; nothing came, so no second recv
+    CHECK(recv_calls - calls == 1); // the would-block; nothing came, so no second recv
     CHECK(setsockopts == sets);
 }
 
@@ -113,10 +113,10 @@ TEST_CASE("a wait that ends in data: recv, poll, recv", "[poll][timeout]") {
     });
     char buf[8];
     int sets = setsockopts;
-    int calls = recvs;
+    int calls = recv_calls;
     int n = polls_in([&] { pair.second.recv_exactly(buf, sizeof buf); });
     CHECK(n == 1);
-    CHECK(recvs - calls == 2);
+    CHECK(recv_calls - calls == 2);
     CHECK(setsockopts == sets);
 }
 
@@ -131,12 +131,12 @@ TEST_CASE("after a call that had to wait, the next waits first: poll, recv", "[p
             std::this_thread::sleep_for(50ms);
             pair.first.send_all("pong");
         });
-        int calls = recvs;
+        int calls = recv_calls;
         int n = polls_in([&] { pair.second.recv_exactly(buf, sizeof buf); });
         CAPTURE(round);
         CHECK(n == 1);
         // the first round tries first (recv, poll, recv); later ones wait first (poll, recv)
-        CHECK(recvs - calls == (round == 0 ? 2 : 1));
+        CHECK(recv_calls - calls == (round == 0 ? 2 : 1));
     }
     // Data already there: the wait-first finds it at once, and the call after that tries first.
     pair.first.send_all("abcdefgh");
@@ -155,10 +155,10 @@ TEST_CASE("a blocking socket never polls", "[poll][timeout]") {
         pair.first.send_all("abcd");
     });
     char buf[4];
-    int calls = recvs;
+    int calls = recv_calls;
     int n = polls_in([&] { pair.second.recv_exactly(buf, sizeof buf); });
     CHECK(n == 0);
-    CHECK(recvs - calls >= 1);
+    CHECK(recv_calls - calls >= 1);
 }
 
 TEST_CASE("a socket with a timeout does not poll when it is ready", "[poll][timeout]") {
