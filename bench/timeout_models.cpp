@@ -401,8 +401,7 @@ private:
     static Status status(const std::error_code& ec) {
         if (!ec) return Status::ok;
         if (ec == sockit::Errc::timed_out) return Status::timed_out;
-        if (ec == sockit::Errc::end_of_stream || ec == std::errc::broken_pipe ||
-            ec == std::errc::connection_reset)
+        if (ec == sockit::Errc::end_of_stream || ec == std::errc::broken_pipe || ec == std::errc::connection_reset)
             return Status::closed;
         return Status::error;
     }
@@ -599,7 +598,8 @@ std::vector<Measured> two_threads(std::size_t n) {
         });
         bench::pin_to_cpu(client_cpu);
         char buf[message];
-        out.push_back(measure("reader", 1, warmup_ops, n, [&] { check(m.recv_exactly(buf, message), "recv_exactly"); }));
+        out.push_back(
+            measure("reader", 1, warmup_ops, n, [&] { check(m.recv_exactly(buf, message), "recv_exactly"); }));
         writer_thread.join();
         out.push_back(writer);
     } // the model closes the client socket: the server sees the end

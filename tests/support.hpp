@@ -10,10 +10,10 @@
 #endif
 
 #include <chrono>
-#include <cstdio>
-#include <exception>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>

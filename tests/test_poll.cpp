@@ -141,8 +141,7 @@ TEST_CASE("after a call that had to wait, the next waits first: poll, recv", "[p
     // Data already there: the wait-first finds it at once, and the call after that tries first.
     pair.first.send_all("abcdefgh");
     sockit_test::Deadline deadline(2000ms);
-    while (!wait_readable(pair.second, 8) && !deadline.expired()) {
-    }
+    while (!wait_readable(pair.second, 8) && !deadline.expired()) {}
     CHECK(polls_in([&] { pair.second.recv_exactly(buf, sizeof buf); }) == 1);
     CHECK(polls_in([&] { pair.second.recv_exactly(buf, sizeof buf); }) == 0);
 }

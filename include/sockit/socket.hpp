@@ -315,9 +315,10 @@ public:
     /// Sends all bytes of several buffers, in order, without copying them together
     /// (sendmsg; typically one system call for a header and a payload). Returns the bytes sent.
     std::size_t send_all(const ConstBuffer* buffers, std::size_t count, std::error_code& ec) noexcept {
-        return detail::send_all_gather([this](const ConstBuffer* b, std::size_t n, std::size_t skip, detail::Deadline& d,
-                                               std::error_code& e) { return send_gather(b, n, skip, d, e); },
-                                        buffers, count, ec);
+        return detail::send_all_gather([this](const ConstBuffer* b, std::size_t n, std::size_t skip,
+                                              detail::Deadline& d,
+                                              std::error_code& e) { return send_gather(b, n, skip, d, e); },
+                                       buffers, count, ec);
     }
     /// Sends all bytes of several buffers. @throws as `send_all(const void*, std::size_t)`.
     void send_all(const ConstBuffer* buffers, std::size_t count) {
@@ -380,9 +381,9 @@ public:
      * `Errc::end_of_stream` (not a system error) and the result says how much came.
      */
     std::size_t recv_exactly(void* data, std::size_t size, std::error_code& ec) noexcept {
-        return detail::recv_exactly([this](char* p, std::size_t n, detail::Deadline& d,
-                                           std::error_code& e) { return recv_some(p, n, d, e); },
-                                    data, size, ec);
+        return detail::recv_exactly(
+            [this](char* p, std::size_t n, detail::Deadline& d, std::error_code& e) { return recv_some(p, n, d, e); },
+            data, size, ec);
     }
     /**
      * Receives exactly `size` bytes. @throws Error with `Errc::end_of_stream` if the peer
@@ -667,8 +668,8 @@ protected:
         return recv_with(detail::ops::msg_peek, data, size, deadline, ec);
     }
     /// Sends from byte `skip` of the buffers' concatenation, in one call (sendmsg).
-    std::size_t send_gather(const ConstBuffer* buffers, std::size_t count, std::size_t skip,
-                            detail::Deadline& deadline, std::error_code& ec) noexcept {
+    std::size_t send_gather(const ConstBuffer* buffers, std::size_t count, std::size_t skip, detail::Deadline& deadline,
+                            std::error_code& ec) noexcept {
         detail::ops::IoWindow window;
         window.fill(buffers, count, skip);
         auto n = io(

@@ -12,8 +12,8 @@
 
 #include "sockit/address.hpp"
 #include "sockit/connect_options.hpp"
-#include "sockit/detail/connector.hpp"
 #include "sockit/detail/bind_address.hpp"
+#include "sockit/detail/connector.hpp"
 #include "sockit/detail/throwing.hpp"
 #include "sockit/error.hpp"
 #include "sockit/socket.hpp"
@@ -117,9 +117,8 @@ public:
     /// Connects with a timeout for each attempt, without throwing; see above.
     static TcpClient open(std::string_view host, int port, std::optional<std::chrono::nanoseconds> timeout,
                           std::error_code& ec) noexcept {
-        return detail::or_no_memory<TcpClient>(ec, [&] {
-            return open_named(host, port, with_timeout(timeout), ec, nullptr);
-        });
+        return detail::or_no_memory<TcpClient>(
+            ec, [&] { return open_named(host, port, with_timeout(timeout), ec, nullptr); });
     }
     /// Connects to the first of `addresses` that answers, without throwing; see above.
     static TcpClient open(const std::vector<Address>& addresses, const ConnectOptions& options,
@@ -129,20 +128,20 @@ public:
 
     /// Connects without throwing; `tried` receives a description of every attempt.
     [[deprecated("use TcpClient::open")]] static TcpClient connect(std::string_view host, int port,
-                                                                  std::optional<std::chrono::nanoseconds> timeout,
-                                                                  std::error_code& ec, std::string* tried = nullptr) {
+                                                                   std::optional<std::chrono::nanoseconds> timeout,
+                                                                   std::error_code& ec, std::string* tried = nullptr) {
         return open_named(host, port, with_timeout(timeout), ec, tried);
     }
     /// Connects without throwing; `tried` receives a description of every attempt.
     [[deprecated("use TcpClient::open")]] static TcpClient connect(std::string_view host, int port,
-                                                                  const ConnectOptions& options, std::error_code& ec,
-                                                                  std::string* tried = nullptr) {
+                                                                   const ConnectOptions& options, std::error_code& ec,
+                                                                   std::string* tried = nullptr) {
         return open_named(host, port, options, ec, tried);
     }
     /// Connects without throwing; `tried` receives a description of every attempt.
     [[deprecated("use TcpClient::open")]] static TcpClient connect(const std::vector<Address>& addresses,
-                                                                  const ConnectOptions& options, std::error_code& ec,
-                                                                  std::string* tried = nullptr) {
+                                                                   const ConnectOptions& options, std::error_code& ec,
+                                                                   std::string* tried = nullptr) {
         return open_list(addresses, options, ec, tried);
     }
 
@@ -260,8 +259,7 @@ public:
     }
 
     /// Listens without throwing: the server, or one that owns nothing with `ec` set.
-    static TcpServer open(std::string_view host, int port, const ServerOptions& options,
-                          std::error_code& ec) noexcept {
+    static TcpServer open(std::string_view host, int port, const ServerOptions& options, std::error_code& ec) noexcept {
         return detail::or_no_memory<TcpServer>(ec, [&] {
             std::string context;
             return open_named(host, port, options, ec, context);

@@ -233,10 +233,11 @@ public:
     }
     /// Receives up to `count` datagrams. @throws TimeoutError or Error.
     std::size_t recv_batch(DatagramSlot* slots, std::size_t count) {
-        return detail::or_throw([&](std::error_code& ec) { return recv_batch(slots, count, ec); }, [&] {
-            std::error_code ignored;
-            return detail::context("recv_batch", local_address(ignored));
-        });
+        return detail::or_throw([&](std::error_code& ec) { return recv_batch(slots, count, ec); },
+                                [&] {
+                                    std::error_code ignored;
+                                    return detail::context("recv_batch", local_address(ignored));
+                                });
     }
 
     /**

@@ -151,7 +151,7 @@ inline ssize_type send_batch(native_handle_type fd, const Buffer* datagrams, std
 /// one only, then takes what has already arrived. Returns how many were received.
 template <class Slot>
 inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t count, int flags,
-                            std::error_code& ec) noexcept {
+                             std::error_code& ec) noexcept {
     if (count > batch_limit) count = batch_limit;
 #ifdef __linux__
     ::mmsghdr msgs[batch_limit];
@@ -166,7 +166,8 @@ inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t cou
         msgs[i].msg_hdr.msg_namelen = slots[i].sender.native_capacity();
     }
     ssize_type n = check(
-        static_cast<ssize_type>(::recvmmsg(fd, msgs, static_cast<unsigned>(count), flags | MSG_WAITFORONE, nullptr)), ec);
+        static_cast<ssize_type>(::recvmmsg(fd, msgs, static_cast<unsigned>(count), flags | MSG_WAITFORONE, nullptr)),
+        ec);
     for (ssize_type i = 0; i < n; ++i) {
         slots[i].size = msgs[i].msg_len;
         slots[i].truncated = (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
@@ -180,8 +181,7 @@ inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t cou
         if (got > 0 && (poll_one(fd, poll_in, 0, error) & poll_in) == 0) break;
         socklen_type len = slots[got].sender.native_capacity();
         ssize_type r = recvfrom(fd, slots[got].buffer.data, slots[got].buffer.size, got == 0 ? flags : 0,
-                                slots[got].sender.native(), &len,
-                                error);
+                                slots[got].sender.native(), &len, error);
         if (error) break;
         // ops::recvfrom returns more than the buffer holds when the datagram did not fit.
         slots[got].truncated = static_cast<std::size_t>(r) > slots[got].buffer.size;
@@ -201,7 +201,8 @@ inline ssize_type recv_batch(native_handle_type fd, Slot* slots, std::size_t cou
 /// `size` if it did not fit (then `size` bytes were stored), and sets `segment` to the size
 /// of each datagram but the last (the whole length when one came).
 inline ssize_type recv_coalesced(native_handle_type fd, void* data, std::size_t size, ::sockaddr* from,
-                                 socklen_type* from_len, std::size_t& segment, int flags, std::error_code& ec) noexcept {
+                                 socklen_type* from_len, std::size_t& segment, int flags,
+                                 std::error_code& ec) noexcept {
 #ifdef __linux__
     ::iovec iov{data, size};
     // UDP_GRO's size comes after the timestamps and other socket-level data the user may have

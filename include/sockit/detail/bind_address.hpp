@@ -26,8 +26,7 @@ inline std::string resolve_context(std::string_view host, int port, const std::e
  * several silently would leave clients of the others refused. Several addresses set
  * `Errc::ambiguous_host`. On error, `context` says which input failed and why.
  */
-inline Address bind_address(std::string_view host, int port, Family family, std::error_code& ec,
-                            std::string& context) {
+inline Address bind_address(std::string_view host, int port, Family family, std::error_code& ec, std::string& context) {
     std::vector<Address> found = Address::resolve(host, port, family, ec);
     if (ec) {
         context = resolve_context(host, port, ec);

@@ -16,8 +16,8 @@
 #include <system_error>
 
 #include "sockit/buffer.hpp"
-#include "sockit/detail/timed_io.hpp"
 #include "sockit/detail/throwing.hpp"
+#include "sockit/detail/timed_io.hpp"
 #include "sockit/error.hpp"
 
 namespace sockit::detail {

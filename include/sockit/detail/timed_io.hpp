@@ -140,8 +140,8 @@ SOCKIT_NOINLINE Result timed_io_retry(native_handle_type fd, Direction direction
 /// `timed_io` when the previous call in this direction had to wait: the wait first.
 template <class Attempt>
 SOCKIT_NOINLINE auto timed_io_wait_first(native_handle_type fd, Direction direction, std::int64_t timeout_ns,
-                          Deadline& deadline, bool& waited, Attempt& attempt,
-                          std::error_code& ec) noexcept -> decltype(attempt(0, ec)) {
+                                         Deadline& deadline, bool& waited, Attempt& attempt,
+                                         std::error_code& ec) noexcept -> decltype(attempt(0, ec)) {
     using Result = decltype(attempt(0, ec));
     if (!wait_first(fd, direction, timeout_ns, deadline, waited, ec)) return static_cast<Result>(-1);
     Result result = attempt(call_flags(timeout_ns), ec);
