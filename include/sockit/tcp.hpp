@@ -171,7 +171,7 @@ private:
         if (check(options, ec, tried)) addresses = Address::resolve(host, port, Family::unspecified, ec);
         if (ec) {
             if (tried != nullptr && tried->empty()) *tried = detail::resolve_context(host, port, ec);
-            return TcpClient();
+            return {};
         }
         std::string label = std::string(host) + " port " + std::to_string(port);
         return connect_to(addresses, options, ec, tried, label);
@@ -179,11 +179,11 @@ private:
 
     static TcpClient open_list(const std::vector<Address>& addresses, const ConnectOptions& options,
                                std::error_code& ec, std::string* tried) {
-        if (!check(options, ec, tried)) return TcpClient();
+        if (!check(options, ec, tried)) return {};
         if (addresses.empty()) {
             ec = make_error_code(Errc::invalid_argument);
             if (tried != nullptr) *tried = "connect (an empty list of addresses)";
-            return TcpClient();
+            return {};
         }
         return connect_to(addresses, options, ec, tried, "");
     }

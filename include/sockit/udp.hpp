@@ -350,7 +350,7 @@ private:
     static UdpSocket open_named(std::string_view host, int port, Family family, std::error_code& ec,
                                 std::string& context) {
         Address address = detail::bind_address(host, port, family, ec, context);
-        if (ec) return UdpSocket();
+        if (ec) return {};
         UdpSocket s = open(address, ec);
         if (ec) context = detail::context("bind", address);
         return s;

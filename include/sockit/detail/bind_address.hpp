@@ -30,7 +30,7 @@ inline Address bind_address(std::string_view host, int port, Family family, std:
     std::vector<Address> found = Address::resolve(host, port, family, ec);
     if (ec) {
         context = resolve_context(host, port, ec);
-        return Address();
+        return {};
     }
     std::vector<Address> all; // without the repeats a resolver may give (one per socket type, say)
     for (const Address& a : found)
@@ -40,7 +40,7 @@ inline Address bind_address(std::string_view host, int port, Family family, std:
     context = "bind " + quoted(host) + " (it has " + std::to_string(all.size()) + " addresses:";
     for (const Address& a : all) context += " " + a.host();
     context += "; pass one of them, or a family)";
-    return Address();
+    return {};
 }
 
 } // namespace sockit::detail

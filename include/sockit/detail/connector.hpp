@@ -20,8 +20,7 @@
 #include "sockit/error.hpp"
 #include "sockit/socket.hpp"
 
-namespace sockit {
-namespace detail {
+namespace sockit::detail {
 
 /// Addresses ordered as RFC 8305 section 4 asks: the first address's family first, then
 /// alternating families, each family keeping the resolver's order.
@@ -164,5 +163,4 @@ private:
     std::string stage_; // what failed before connect, for the message
 };
 
-} // namespace detail
-} // namespace sockit
+} // namespace sockit::detail
