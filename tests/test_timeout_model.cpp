@@ -349,3 +349,27 @@ TEST_CASE("an interrupted Unix-domain connect with a timeout times out, not earl
     CHECK(took >= 600ms);
     CHECK(took < 5000ms);
 }
+
+TEST_CASE("a listener's copies keep their own timeouts too", "[timeout][handles]") {
+    FdLeakCheck leaks;
+    sockit::TcpServer server("127.0.0.1", 0);
+    server.set_timeout(200ms);
+    sockit::Socket copy = server.socket().dup();
+    copy.set_timeout(std::nullopt); // the shared descriptor is blocking again
+    Watchdog bound(server.native_handle(), 5000ms);
+    std::error_code ec;
+    auto took = elapsed([&] { server.accept(ec); });
+    CHECK(ec == sockit::Errc::timed_out);
+    CHECK(took >= 200ms);
+    server.set_blocking(false);
+    copy.set_timeout(std::nullopt);
+    server.accept(ec);
+    CHECK(sockit::detail::is_would_block(ec));
+    CHECK_FALSE(bound.cancel());
+    // and with a client waiting, each accepts
+    sockit::TcpClient client("127.0.0.1", server.port());
+    server.set_timeout(2s);
+    auto accepted = server.accept(ec);
+    CHECK_FALSE(ec);
+    CHECK(accepted.first.is_open());
+}

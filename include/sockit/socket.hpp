@@ -117,6 +117,7 @@ public:
     static Socket from_fd(native_handle_type fd) noexcept {
         Socket s;
         s.fd_ = fd;
+        s.shared_ = true; // other descriptors for the socket may exist
         std::error_code ec;
         if (fd != detail::invalid_handle && detail::ops::is_nonblocking(fd, ec) && !ec) s.timeout_ns_ = 0;
         return s;
@@ -127,8 +128,8 @@ public:
 
     /// Takes the descriptor, timeout and peer of `other`, which is left closed.
     Socket(Socket&& other) noexcept
-        : fd_(std::exchange(other.fd_, detail::invalid_handle)), timeout_ns_(std::exchange(other.timeout_ns_, -1)),
-          peer_(other.peer_) {}
+        : fd_(std::exchange(other.fd_, detail::invalid_handle)), shared_(std::exchange(other.shared_, false)),
+          timeout_ns_(std::exchange(other.timeout_ns_, -1)), peer_(other.peer_) {}
 
     /// Closes this socket, then takes `other`'s descriptor; `other` is left closed.
     Socket& operator=(Socket&& other) noexcept {
@@ -137,6 +138,7 @@ public:
             fd_ = std::exchange(other.fd_, detail::invalid_handle);
             timeout_ns_ = std::exchange(other.timeout_ns_, -1);
             waited_in_ = waited_out_ = false;
+            shared_ = std::exchange(other.shared_, false);
             peer_ = other.peer_;
         }
         return *this;
@@ -171,6 +173,7 @@ public:
         }
         s.timeout_ns_ = timeout_ns_;
         s.peer_ = peer_;
+        s.shared_ = shared_ = true;
         return s;
     }
     /// A second, close-on-exec descriptor for the same socket. @throws Error (e.g. out of descriptors).
@@ -634,6 +637,9 @@ protected:
     /// `accept` into a system address of any family (Unix-domain servers use it).
     Socket accept_native(::sockaddr* address, detail::socklen_type* size, std::error_code& ec) noexcept {
         Socket out;
+        // accept has no per-call MSG_DONTWAIT: a listener whose descriptor another copy may
+        // have made blocking waits first, so that a timed or non-blocking accept cannot block.
+        if (shared_ && timeout_ns_ >= 0 && !wait_shared(detail::Direction::in, ec)) return out;
         out.fd_ = io(
             detail::Direction::in, [&](int, std::error_code& e) { return detail::ops::accept(fd_, address, size, e); },
             ec);
@@ -644,6 +650,12 @@ protected:
     /// `connect` to a system address of any family (Unix-domain sockets use it), with the
     /// same timeout and EINTR handling.
     void connect_native(const ::sockaddr* address, detail::socklen_type size, std::error_code& ec) noexcept {
+        // connect has no per-call MSG_DONTWAIT: on a descriptor another copy may have made
+        // blocking, the mode this object's timeout needs is set again first.
+        if (shared_ && timeout_ns_ >= 0) {
+            detail::ops::set_nonblocking(fd_, true, ec);
+            if (ec) return;
+        }
         detail::ops::connect(fd_, address, size, ec);
         if (ec) finish_connect(address, size, ec);
     }
@@ -685,6 +697,7 @@ private:
     native_handle_type fd_ = detail::invalid_handle;
     bool waited_in_ = false;       // the last receive (or accept) with a timeout had to wait
     bool waited_out_ = false;      // the last send (or connect) with a timeout had to wait
+    mutable bool shared_ = false;  // other descriptors for this socket may exist (dup, from_fd)
     std::int64_t timeout_ns_ = -1; // < 0: blocking; 0: non-blocking; > 0: wait at most this long per call
     Address peer_;
 
@@ -696,6 +709,22 @@ private:
     Address local_address_or_none() const noexcept {
         std::error_code ignored;
         return local_address(ignored);
+    }
+
+    /// For a call without a per-call flag on a descriptor other copies share: waits up to the
+    /// timeout (not at all in non-blocking mode) for `direction`; false with `ec` set
+    /// (`timed_out`, or would-block in non-blocking mode) if the descriptor is not ready.
+    SOCKIT_NOINLINE bool wait_shared(detail::Direction direction, std::error_code& ec) noexcept {
+        if (timeout_ns_ > 0) {
+            detail::Deadline deadline;
+            return detail::wait_ready(fd_, direction, timeout_ns_, deadline, ec);
+        }
+        for (;;) {
+            short revents = detail::ops::poll_one(fd_, static_cast<short>(direction), 0, ec);
+            if (ec && detail::is_interrupted(ec)) continue;
+            if (!ec && revents == 0) ec = std::make_error_code(std::errc::operation_would_block);
+            return !ec;
+        }
     }
 
     /// One recv(2) with `extra` flags, as this socket's timeout says.
