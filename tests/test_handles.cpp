@@ -116,6 +116,10 @@ TEST_CASE("A socket goes to Asio and comes back", "[handles][asio]") {
     client.recv_exactly(buf, 4);
     CHECK(std::string(buf, 4) == "back");
 }
+#else
+TEST_CASE("A socket goes to Asio and comes back", "[handles][asio]") {
+    FAIL("<asio.hpp> was not found: install Asio (Debian: libasio-dev; scripts/test.sh does) for this test");
+}
 #endif
 
 TEST_CASE("any socket class can be handed on as SocketOperations for its options and timeout", "[handles]") {

@@ -115,8 +115,8 @@ echo "built consumer.exe with find_package(sockit) (ws2_32 linked by the target)
 
 wine=$(command -v wine64 || command -v wine || ls /usr/lib/wine/wine64 2>/dev/null || true)
 if [ -z "$wine" ]; then
-    echo "wine is not installed (Debian: wine64): the Windows programs were built, not run"
-    exit 0
+    echo "wine is not installed (Debian: wine64): the Windows programs were built, not run" >&2
+    exit 1
 fi
 say "running under $("$wine" --version 2>/dev/null || echo wine)"
 # A throw-away wine prefix (and wine's temporary files) inside $work; the wine server is
@@ -127,8 +127,8 @@ wineserver=$(command -v wineserver || echo "$(dirname "$wine")/wineserver")
 trap '"$wineserver" -w 2>/dev/null; rm -rf "$work"' EXIT
 if ! timeout 120 "$wine" "$work/consumer/consumer.exe" >"$work/probe.log" 2>&1; then
     cat "$work/probe.log"
-    echo "wine cannot run the Windows programs here: they were built, not run"
-    exit 0
+    echo "wine cannot run the Windows programs here: they were built, not run" >&2
+    exit 1
 fi
 grep consumer: "$work/probe.log"
 timeout 60 "$wine" "$work/contract.exe"

@@ -2,20 +2,32 @@
 # the threaded tests under ThreadSanitizer, and the test binary under valgrind memcheck.
 # The stress tests run in the first two with a lighter load (fewer messages per client).
 # No suppressions of sockit's own code.
-set -euo pipefail
+# Every part runs even when an earlier one fails, so that one sanitizer's failure never hides
+# another's result; the step fails if any part did.
+set -uo pipefail
 jobs=$(nproc)
+failed=()
+part() { # name command...: runs one part and records its failure
+    local name=$1
+    shift
+    if ! "$@"; then
+        failed+=("$name")
+        echo "sanitizers: $name FAILED" >&2
+    fi
+}
 
 cmake -S . -B build-ci-asan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DSOCKIT_BUILD_EXAMPLES=ON \
     -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" >/dev/null
-cmake --build build-ci-asan -j"$jobs"
-(cd build-ci-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j"$jobs" -LE stress)
-(cd build-ci-asan && ASAN_OPTIONS=detect_leaks=1 SOCKIT_STRESS_MESSAGES=100 ctest --output-on-failure -L stress -R "^stress:")
+part "asan build" cmake --build build-ci-asan -j"$jobs"
+part "asan tests" bash -c 'cd build-ci-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure --no-tests=error -j"$0" -LE stress' "$jobs"
+part "asan stress" bash -c 'cd build-ci-asan && ASAN_OPTIONS=detect_leaks=1 SOCKIT_STRESS_MESSAGES=100 ctest --output-on-failure --no-tests=error -L stress -R "^stress:"'
+
 
 cmake -S . -B build-ci-tsan -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DSOCKIT_BUILD_EXAMPLES=OFF \
     -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" >/dev/null
-cmake --build build-ci-tsan -j"$jobs" --target sockit_tests sockit_stress
-(cd build-ci-tsan && TSAN_OPTIONS=halt_on_error=1 ./tests/sockit_tests "[tcp],[stream],[udp],[socket],[timeout],[unix],[poller]")
-(cd build-ci-tsan && TSAN_OPTIONS=halt_on_error=1 SOCKIT_STRESS_MESSAGES=20 ./tests/stress/sockit_stress)
+part "tsan build" cmake --build build-ci-tsan -j"$jobs" --target sockit_tests sockit_stress
+part "tsan tests" bash -c 'cd build-ci-tsan && TSAN_OPTIONS=halt_on_error=1 ./tests/sockit_tests "[tcp],[stream],[udp],[socket],[timeout],[unix],[poller]"'
+part "tsan stress" bash -c 'cd build-ci-tsan && TSAN_OPTIONS=halt_on_error=1 SOCKIT_STRESS_MESSAGES=20 ./tests/stress/sockit_stress'
 
 # Left out under valgrind: [alloc], whose counting operator new valgrind replaces with
 # its own; [limits], which lowers RLIMIT_NOFILE (valgrind keeps descriptors of its own
@@ -25,6 +37,11 @@ cmake --build build-ci-tsan -j"$jobs" --target sockit_tests sockit_stress
 # race against 2 s deadlines that valgrind's one-thread-at-a-time scheduling stretches. All four
 # run in the builds above.
 cmake -S . -B build-ci-valgrind -DCMAKE_BUILD_TYPE=Debug -DSOCKIT_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build build-ci-valgrind -j"$jobs" --target sockit_tests
-valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --track-fds=no -q \
+part "valgrind build" cmake --build build-ci-valgrind -j"$jobs" --target sockit_tests
+part "valgrind" valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --track-fds=no -q \
     ./build-ci-valgrind/tests/sockit_tests "~[alloc]~[limits]~[eintr]~[threads]"
+
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "sanitizers: failed: ${failed[*]}" >&2
+    exit 1
+fi
