@@ -167,8 +167,8 @@ int with_hosts_file(const std::string& hosts, F&& f) {
                 !write_file("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1"))
                 ::_exit(104);
         }
-        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(105);
-        if (::mount(path, "/etc/hosts", nullptr, MS_BIND, nullptr) != 0) ::_exit(106);
+        if (::mount("none", "/", "none", MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(105);
+        if (::mount(path, "/etc/hosts", "none", MS_BIND, nullptr) != 0) ::_exit(106);
         int result = 1;
         try {
             result = f();

