@@ -43,6 +43,7 @@ void check_maps_to(const std::error_code& ec) {
     } catch (const std::exception& e) {
         FAIL("caught " << typeid(e).name() << ": " << e.what());
     }
+    FAIL("nothing was thrown");
 }
 
 } // namespace
@@ -76,6 +77,7 @@ TEST_CASE("every sockit exception is catchable as std::system_error and its base
     for (int value : {ECONNREFUSED, ECONNRESET, ECONNABORTED, EPIPE, EADDRINUSE, ETIMEDOUT, EACCES}) {
         try {
             sockit::detail::throw_error(sys(value), "x");
+            FAIL("nothing was thrown");
         } catch (const std::system_error& e) {
             CHECK(e.code() == sys(value));
         }
