@@ -53,6 +53,14 @@ struct DatagramInfo {
 using Datagram [[deprecated("use DatagramInfo")]] = DatagramInfo;
 
 namespace detail {
+/// The bytes of a received datagram stored in a buffer of `capacity`: all `length` of them,
+/// or, if it was larger, `capacity` with `Errc::datagram_truncated` set (never cut silently).
+inline std::size_t stored_datagram(std::size_t length, std::size_t capacity, std::error_code& ec) noexcept {
+    if (length <= capacity) return length;
+    ec = make_error_code(Errc::datagram_truncated);
+    return capacity;
+}
+
 /// Throws the error of a `recv_from` (or `call`) into a buffer of `size` bytes.
 [[noreturn]] SOCKIT_COLD inline void throw_recv_from(const std::error_code& ec, const Address& sender, std::size_t size,
                                                      const char* call = "recv_from") {
@@ -461,12 +469,7 @@ public:
                 return detail::ops::recvfrom(fd_, data, size, flags, out.sender.native(), &len, e);
             },
             ec);
-        if (ec) return out;
-        out.size = static_cast<std::size_t>(n);
-        if (out.size > size) {
-            out.size = size;
-            ec = make_error_code(Errc::datagram_truncated);
-        }
+        if (!ec) out.size = detail::stored_datagram(static_cast<std::size_t>(n), size, ec);
         return out;
     }
     /// Receives one datagram. @throws Error with `Errc::datagram_truncated` if it did not fit, TimeoutError, Error.

@@ -120,11 +120,7 @@ public:
             ec);
         if (ec) return out;
         out.sender.set_native_size(len);
-        out.size = static_cast<std::size_t>(n);
-        if (out.size > size) {
-            out.size = size;
-            ec = make_error_code(Errc::datagram_truncated);
-        }
+        out.size = detail::stored_datagram(static_cast<std::size_t>(n), size, ec);
         return out;
     }
     /// Receives one datagram. @throws Error with `Errc::datagram_truncated`, TimeoutError, or Error.
