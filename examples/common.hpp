@@ -30,7 +30,7 @@ struct Options {
 struct Program {
     const char* name;
     std::uint16_t default_port;
-    bool has_echo; // servers take --echo
+    bool is_server; // servers take --echo and --port 0
     const char* summary;
 };
 
@@ -48,13 +48,15 @@ inline Options parse_command_line(int argc, char** argv, const Program& program)
         std::string_view arg = argv[i];
         bool has_value = i + 1 < argc;
         if (arg == "--help" || arg == "-h") {
-            std::cout << "usage: " << program.name << " [--host H] [--port P]" << (program.has_echo ? " [--echo]" : "")
+            std::cout << "usage: " << program.name << " [--host H] [--port P]" << (program.is_server ? " [--echo]" : "")
                       << "\n\n"
                       << program.summary << "\n\n"
                       << "  --host H  IPv4 or IPv6 address or host name (default 127.0.0.1"
-                      << (program.has_echo ? "; 0.0.0.0 listens on every interface" : "") << ")\n"
-                      << "  --port P  port from 1 to 65535 (default " << program.default_port << ")\n"
-                      << (program.has_echo ? "  --echo    send every message back instead of the usual reply\n" : "")
+                      << (program.is_server ? "; 0.0.0.0 listens on every interface" : "") << ")\n"
+                      << (program.is_server ? "  --port P  port from 0 to 65535, 0 for any free one, printed on start (default "
+                                           : "  --port P  port from 1 to 65535 (default ")
+                      << program.default_port << ")\n"
+                      << (program.is_server ? "  --echo    send every message back instead of the usual reply\n" : "")
                       << "  --help    show this text\n";
             std::exit(0);
         } else if (arg == "--host" && has_value) {
@@ -63,9 +65,14 @@ inline Options parse_command_line(int argc, char** argv, const Program& program)
             std::string_view text = argv[++i];
             std::error_code ec;
             options.port = sockit::parse_port(text, ec);
-            if (ec || options.port == 0)
-                fail(program.name, "port '" + std::string(text) + "': must be a number from 1 to 65535", 2);
-        } else if (arg == "--echo" && program.has_echo) {
+            // A server may listen on port 0 (the system picks a free one, printed in its
+            // "listening on" line); a client must name the port it goes to.
+            if (ec || (options.port == 0 && !program.is_server))
+                fail(program.name,
+                     "port '" + std::string(text) + "': must be a number from " + (program.is_server ? "0" : "1") +
+                         " to 65535",
+                     2);
+        } else if (arg == "--echo" && program.is_server) {
             options.echo = true;
         } else if (arg == "--host" || arg == "--port") {
             fail(program.name, std::string(arg) + " needs a value (see --help)", 2);

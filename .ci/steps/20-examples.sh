@@ -70,15 +70,6 @@ stopped() {
     status=$?
     if [ "$status" -eq 0 ]; then ok "$what"; else not_ok "$what (status $status)" "$work/$1.log"; fi
 }
-# free_port: a port nothing uses now.
-free_port() {
-    local p
-    for ((;;)); do
-        p=$((20000 + RANDOM % 12000))
-        port_in_use "$p" || break
-    done
-    echo "$p"
-}
 lines() { printf '%s\n' "$@"; }
 # connect_and_wait NAME PORT LINE: starts a tcp_chat_client that sends LINE, waits (up to 5 s)
 # for its reply and stays connected, its input held open on descriptor 3, until hang_up.
@@ -140,6 +131,7 @@ done
 if serve tcp-server tcp /dev/null "$bin/tcp_chat_server" --port PORT; then
     talk "$work/out" "$chat_in" "$bin/tcp_chat_client" --port "$PORT"
     same "tcp: the client prints << 服务器收到了 for each line" <(want "$received") "$work/out"
+    has "tcp --port 0: the server prints the free port it got" "$work/tcp-server.log" "^listening on 127\.0\.0\.1:[1-9][0-9]*\$"
     has "tcp: the server prints (ip, port):你好" "$work/tcp-server.log" "^$peer:你好\$"
     has "tcp: the server prints that the client left" "$work/tcp-server.log" "^$peer left\$"
     stopped tcp-server "$PID" INT
@@ -162,6 +154,7 @@ fi
 
 # UDP ---------------------------------------------------------------------------------------
 if serve udp-server udp "$replies" "$bin/udp_chat_server" --port PORT; then
+    has "udp --port 0: the server prints the free port it got" "$work/udp-server.log" "^listening on 127\.0\.0\.1:[1-9][0-9]*\$"
     talk "$work/out" "$chat_in" "$bin/udp_chat_client" --port "$PORT"
     same "udp: the client prints (ip, port) << reply, the server's input line" \
         <(want <(sed "s/^/(127.0.0.1, $PORT) << /" "$replies")) "$work/out"
@@ -213,7 +206,9 @@ bad() {
     fi
 }
 for p in tcp_chat_server tcp_chat_client udp_chat_server udp_chat_client; do
-    for port in 0 70000 abc; do bad "$p --port $port" "port '$port'" "$bin/$p" --port "$port"; done
+    bad_ports="70000 abc -1"
+    case $p in *client) bad_ports="0 $bad_ports" ;; esac # a server takes port 0: any free port
+    for port in $bad_ports; do bad "$p --port $port" "port '$port'" "$bin/$p" --port "$port"; done
     bad "$p --host no-such-host.invalid" "no-such-host.invalid" "$bin/$p" --host no-such-host.invalid
     bad "$p --bogus" "'--bogus'" "$bin/$p" --bogus
 done

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Shell helpers shared by scripts/demo.sh and the examples' end-to-end check:
 # building the chat programs and running servers on free loopback ports.
-# Linux: readiness is read from /proc/net.
+# Linux: a peer that is not sockit's is seen listening in /proc/net.
 
 # chat_build DIR [CMAKE_ARGS...]: configures DIR and builds the four chat programs.
 chat_build() {
@@ -9,14 +9,6 @@ chat_build() {
     shift
     cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
     cmake --build "$dir" -j2 --target tcp_chat_server tcp_chat_client udp_chat_server udp_chat_client >/dev/null
-}
-
-# port_in_use PORT: true if any TCP or UDP socket on this machine uses PORT locally.
-port_in_use() {
-    local hex
-    hex=$(printf '%04X' "$1")
-    cat /proc/net/tcp /proc/net/tcp6 /proc/net/udp /proc/net/udp6 2>/dev/null |
-        awk -v p=":$hex" '$2 ~ p "$" { found = 1 } END { exit !found }'
 }
 
 # listening PROTO PORT: true once a tcp socket listens, or a udp socket is bound, on PORT.
@@ -28,17 +20,50 @@ listening() {
             '$2 ~ p "$" && (!tcp || $4 == "0A") { found = 1 } END { exit !found }'
 }
 
-# start_server PROTO LOG INPUT CMD...: starts CMD in the background on a free port (PORT in
-# any argument is replaced by it), standard input from INPUT, output to LOG. Tries
-# another port when the chosen one turns out to be taken. Sets SERVER_PID and SERVER_PORT.
+# start_server PROTO LOG INPUT CMD...: starts CMD in the background, standard input from INPUT,
+# output to LOG, and waits until it serves. Sets SERVER_PID and SERVER_PORT.
+# sockit's chat servers get "--port 0" for an argument PORT: the system picks a free port and
+# the server prints it in its "listening on ADDRESS:PORT" line, which is read back here.
+# Another program (a Python or socat peer) gets a free port in PORT instead, tried again
+# when it turns out to be taken meanwhile.
 start_server() {
+    local proto=$1 log=$2 input=$3
+    shift 3
+    case "$(basename "$1")" in
+    *_chat_server | chat_room | chat_room_threads) start_sockit_server "$log" "$input" "$@" ;;
+    *) start_other_server "$proto" "$log" "$input" "$@" ;;
+    esac
+}
+
+# start_sockit_server LOG INPUT CMD...: start_server for a sockit server, on port 0.
+start_sockit_server() {
+    local log=$1 input=$2 arg i
+    shift 2
+    local -a cmd=()
+    for arg in "$@"; do cmd+=("${arg//PORT/0}"); done
+    "${cmd[@]}" <"$input" >"$log" 2>&1 &
+    SERVER_PID=$!
+    SERVER_PORT=
+    for ((i = 0; i < 100; i++)); do # up to 5 s
+        SERVER_PORT=$(sed -n 's/^\(chat_room: \)\{0,1\}listening on .*:\([0-9][0-9]*\)\( .*\)\{0,1\}$/\2/p' "$log" | head -n 1)
+        [ -n "$SERVER_PORT" ] && return 0
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    stop_server "$SERVER_PID" >/dev/null 2>&1
+    echo "could not start: ${cmd[*]} (no \"listening on\" line; see $log:)" >&2
+    cat "$log" >&2
+    return 1
+}
+
+# start_other_server PROTO LOG INPUT CMD...: start_server for another program, on a free port.
+start_other_server() {
     local proto=$1 log=$2 input=$3
     shift 3
     local attempt arg port i
     local -a cmd
     for attempt in 1 2 3 4 5 6 7 8 9 10; do
-        port=$((20000 + RANDOM % 12000)) # below Linux's ephemeral ports (32768 and up)
-        port_in_use "$port" && continue
+        port=$(free_port)
         cmd=()
         for arg in "$@"; do cmd+=("${arg//PORT/$port}"); done
         "${cmd[@]}" <"$input" >"$log" 2>&1 &
@@ -55,6 +80,11 @@ start_server() {
     echo "could not start: $* (see $log:)" >&2
     cat "$log" >&2
     return 1
+}
+
+# free_port: a loopback port that nothing used when asked (the system's pick for port 0).
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # stop_server PID [SIGNAL]: sends SIGNAL (TERM by default), waits up to 5 s, kills it if it
