@@ -53,8 +53,9 @@ inline Options parse_command_line(int argc, char** argv, const Program& program)
                       << program.summary << "\n\n"
                       << "  --host H  IPv4 or IPv6 address or host name (default 127.0.0.1"
                       << (program.is_server ? "; 0.0.0.0 listens on every interface" : "") << ")\n"
-                      << (program.is_server ? "  --port P  port from 0 to 65535, 0 for any free one, printed on start (default "
-                                           : "  --port P  port from 1 to 65535 (default ")
+                      << (program.is_server
+                              ? "  --port P  port from 0 to 65535, 0 for any free one, printed on start (default "
+                              : "  --port P  port from 1 to 65535 (default ")
                       << program.default_port << ")\n"
                       << (program.is_server ? "  --echo    send every message back instead of the usual reply\n" : "")
                       << "  --help    show this text\n";
