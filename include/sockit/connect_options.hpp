@@ -31,6 +31,14 @@ struct ConnectOptions {
     bool happy_eyeballs = false;
     /// The "Connection Attempt Delay" of Happy Eyeballs (RFC 8305 recommends 250 ms).
     std::chrono::milliseconds stagger{250};
+    /// Multipath TCP (RFC 8684; Linux 5.6 with net.mptcp.enabled), falling back to plain TCP
+    /// where the system or the server refuses it.
+    bool multipath = false;
+    /// TCP Fast Open (RFC 7413; Linux 4.11, net.ipv4.tcp_fastopen bit 1): on a repeat connection
+    /// to a server that gave this host a cookie, the first send goes in the SYN, saving a round
+    /// trip. The connect then returns before the handshake, so a refused connection shows up as an
+    /// error of the first send. Elsewhere, a normal handshake.
+    bool fast_open = false;
 };
 
 } // namespace sockit

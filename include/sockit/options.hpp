@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -121,6 +122,16 @@ SOCKIT_OPTION_TAG(QuickAck, opt::ipproto_tcp, opt::tcp_quickack, "TCP_QUICKACK")
 #ifdef __linux__
 SOCKIT_OPTION_TAG(ReceiveOffload, opt::ipproto_udp, opt::udp_gro, "UDP_GRO");
 #endif
+SOCKIT_OPTION_TAG(TrafficClass, opt::ipproto_ipv6, opt::ipv6_tclass, "IPV6_TCLASS");
+#ifdef __linux__
+SOCKIT_OPTION_TAG(FreeBind, opt::ipproto_ip, opt::ip_freebind, "IP_FREEBIND");
+SOCKIT_OPTION_TAG(Mark, opt::sol_socket, opt::so_mark, "SO_MARK");
+SOCKIT_OPTION_TAG(Protocol, opt::sol_socket, opt::so_protocol, "SO_PROTOCOL");
+SOCKIT_OPTION_TAG(BindToInterfaceIndex, opt::sol_socket, opt::so_bindtoifindex, "SO_BINDTOIFINDEX");
+SOCKIT_OPTION_TAG(BindToDevice, opt::sol_socket, opt::so_bindtodevice, "SO_BINDTODEVICE");
+SOCKIT_OPTION_TAG(FastOpen, opt::ipproto_tcp, opt::tcp_fastopen, "TCP_FASTOPEN");
+SOCKIT_OPTION_TAG(FastOpenConnect, opt::ipproto_tcp, opt::tcp_fastopen_connect, "TCP_FASTOPEN_CONNECT");
+#endif
 SOCKIT_OPTION_TAG(MulticastInterface, opt::ipproto_ip, opt::ip_multicast_if, "IP_MULTICAST_IF");
 SOCKIT_OPTION_TAG(Linger, opt::sol_socket, opt::so_linger, "SO_LINGER");
 } // namespace tags
@@ -212,6 +223,73 @@ using QuickAck = detail::BooleanOption<detail::tags::QuickAck>;
 /// which tells where each ends; `recv`, `recv_from` and `recv_batch` cannot tell, so do not use
 /// them while it is on.
 using ReceiveOffload = detail::BooleanOption<detail::tags::ReceiveOffload>;
+#endif
+
+/// IPV6_TCLASS: the traffic class (DSCP and ECN) byte of outgoing IPv6 packets, IP_TOS's IPv6
+/// twin; a dual-stack socket that sends to IPv4-mapped peers needs both.
+using TrafficClass = detail::IntegerOption<detail::tags::TrafficClass>;
+#ifdef __linux__
+/// IP_FREEBIND (Linux): bind to an address this host does not have (yet), e.g. before the
+/// interface that will carry it is up. Affects IPv6 sockets too.
+using FreeBind = detail::BooleanOption<detail::tags::FreeBind>;
+/// SO_MARK (Linux; needs CAP_NET_ADMIN): the mark that routing rules and packet filters see on
+/// this socket's packets.
+using Mark = detail::IntegerOption<detail::tags::Mark>;
+/// SO_PROTOCOL (Linux, read only): the protocol the socket was opened with, e.g. to tell whether
+/// a `multipath` server or client got Multipath TCP or fell back to plain TCP.
+class Protocol : public detail::IntegerOption<detail::tags::Protocol> {
+public:
+    using IntegerOption::IntegerOption;
+    /// True for a Multipath TCP socket (IPPROTO_MPTCP).
+    constexpr bool is_multipath() const noexcept { return value() == detail::opt::ipproto_mptcp; }
+};
+/// SO_BINDTOIFINDEX (Linux 5.0): send and receive only through the interface with this index (0:
+/// any); see `interface_index`. Setting it needs CAP_NET_RAW unless the socket is unbound to a
+/// device yet and the system allows it.
+using BindToInterfaceIndex = detail::IntegerOption<detail::tags::BindToInterfaceIndex>;
+/// TCP_FASTOPEN (Linux), on a listener before `listen`: accept data in the SYN of clients that
+/// hold a Fast Open cookie, with at most `value()` such connections waiting for `accept`.
+/// `ServerOptions::fast_open` sets it. The system's `net.ipv4.tcp_fastopen` must allow servers
+/// (bit 2).
+using FastOpen = detail::IntegerOption<detail::tags::FastOpen>;
+/// TCP_FASTOPEN_CONNECT (Linux 4.11), on a client before `connect`: the connect returns at once
+/// and the first send goes in the SYN when the client holds the server's cookie (a normal
+/// handshake otherwise). `ConnectOptions::fast_open` sets it.
+using FastOpenConnect = detail::BooleanOption<detail::tags::FastOpenConnect>;
+
+/// SO_BINDTODEVICE (Linux): send and receive only through the interface called `name` ("" unbinds).
+class BindToDevice {
+public:
+    /// Not bound to a device (also what `get_option` starts from).
+    BindToDevice() noexcept = default;
+    /// Bound to the interface called `name`. A name longer than the system's limit (15 bytes on
+    /// Linux, which would cut it and might then name another interface) or with a NUL in it names
+    /// no interface: setting it fails with no_such_device.
+    explicit BindToDevice(std::string_view name) noexcept {
+        if (name.size() >= detail::opt::interface_name_size || name.find('\0') != std::string_view::npos)
+            name = "/"; // no interface can have this name ('/' is refused in every name)
+        std::memcpy(name_, name.data(), name.size());
+        name_[name.size()] = '\0';
+        size_ = name.size() + 1;
+    }
+    /// The interface's name ("" when not bound).
+    std::string_view value() const noexcept { return std::string_view(name_, std::strlen(name_)); }
+    static constexpr int level() noexcept { return detail::tags::BindToDevice::level; }
+    static constexpr int name() noexcept { return detail::tags::BindToDevice::name; }
+    static constexpr const char* label() noexcept { return detail::tags::BindToDevice::label; }
+    void* data() noexcept { return name_; }
+    const void* data() const noexcept { return name_; }
+    std::size_t size() const noexcept { return size_; }
+    /// Called with the size `getsockopt` returned.
+    void resize(std::size_t n) noexcept {
+        size_ = n < sizeof name_ ? n : sizeof name_ - 1;
+        name_[size_] = '\0';
+    }
+
+private:
+    char name_[detail::opt::interface_name_size + 1]{};
+    std::size_t size_ = detail::opt::interface_name_size; // what getsockopt may write
+};
 #endif
 
 /// IP_MULTICAST_IF: the local IPv4 address of the interface multicast datagrams leave by (0.0.0.0: the system's

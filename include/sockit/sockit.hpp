@@ -12,6 +12,7 @@
 #include "sockit/socket.hpp"
 #include "sockit/stream.hpp"
 #include "sockit/tcp.hpp"
+#include "sockit/tcp_info.hpp"
 #include "sockit/udp.hpp"
 #include "sockit/unix.hpp"
 #include "sockit/unix_address.hpp"

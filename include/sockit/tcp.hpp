@@ -14,6 +14,7 @@
 #include "sockit/connect_options.hpp"
 #include "sockit/detail/bind_address.hpp"
 #include "sockit/detail/connector.hpp"
+#include "sockit/detail/tcp_extras.hpp"
 #include "sockit/detail/throwing.hpp"
 #include "sockit/error.hpp"
 #include "sockit/socket.hpp"
@@ -219,6 +220,14 @@ struct ServerOptions {
     /// With a host name: only its addresses of this family count (a name with an IPv4 and
     /// an IPv6 address is refused as ambiguous unless a family is chosen).
     Family family = Family::unspecified;
+    /// Multipath TCP (RFC 8684; Linux 5.6 with net.mptcp.enabled): clients that speak it may add
+    /// paths, others connect with plain TCP. Where the system refuses MPTCP the server listens
+    /// with plain TCP; `Protocol` read back tells which it got.
+    bool multipath = false;
+    /// TCP Fast Open (RFC 7413; Linux, net.ipv4.tcp_fastopen bit 2): if above 0, at most this
+    /// many connections whose SYN carried data wait for `accept`, their data readable at once.
+    /// Where the system lacks it the server listens without it.
+    int fast_open = 0;
 };
 
 /**
@@ -319,7 +328,8 @@ private:
             context = "dual-stack server on " + address.to_string() + " (needs an IPv6 or empty host)";
             return server;
         }
-        sockit::Socket s = Socket::open(address.family(), SocketType::stream, 0, ec);
+        sockit::Socket s = detail::open_stream(address.family(), options.multipath, ec);
+        if (!ec && options.fast_open > 0) detail::enable_fast_open_listen(s, options.fast_open, ec);
         if (!ec && options.reuse_address) s.set_option(detail::BooleanOption<detail::tags::ListenerReuse>(true), ec);
         if (!ec && options.reuse_port) s.set_option(ReusePort(true), ec);
         if (!ec && address.is_v6()) s.set_option(V6Only(!options.dual_stack), ec);

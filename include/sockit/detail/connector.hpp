@@ -17,6 +17,7 @@
 #include "sockit/connect_options.hpp"
 #include "sockit/detail/ops.hpp"
 #include "sockit/detail/saturate.hpp"
+#include "sockit/detail/tcp_extras.hpp"
 #include "sockit/error.hpp"
 #include "sockit/socket.hpp"
 
@@ -137,7 +138,8 @@ private:
             stage_ = "source address " + source.to_string() + " is of the other family: ";
             return {};
         }
-        Socket s = Socket::open(address.family(), SocketType::stream, 0, ec);
+        Socket s = open_stream(address.family(), options_.multipath, ec);
+        if (!ec && options_.fast_open) enable_fast_open_connect(s, ec);
         if (!ec && has_source) {
             s.bind(source, ec);
             if (ec) stage_ = "bind " + source.to_string() + ": ";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cerrno>
+#include <cstddef>
 #include <system_error>
 
 /// Marks a function that runs only on failure: kept out of line, off the hot path.
@@ -152,7 +153,20 @@ inline constexpr int ipproto_udp = IPPROTO_UDP; // Linux's SOL_UDP has the same 
 // include either.
 inline constexpr int udp_segment = 103;
 inline constexpr int udp_gro = 104;
+// Linux-only options (options.hpp, tcp_info.hpp). SO_BINDTOIFINDEX (Linux 5.0) by value for
+// older C libraries' headers.
+inline constexpr int so_bindtodevice = SO_BINDTODEVICE;
+inline constexpr int so_bindtoifindex = 62;
+inline constexpr int so_mark = SO_MARK;
+inline constexpr int so_protocol = SO_PROTOCOL;
+inline constexpr int ip_freebind = IP_FREEBIND;
+inline constexpr int tcp_info = TCP_INFO;
+inline constexpr int tcp_fastopen = TCP_FASTOPEN;
+inline constexpr int tcp_fastopen_connect = TCP_FASTOPEN_CONNECT;
+inline constexpr int ipproto_mptcp = 262; // IPPROTO_MPTCP (Linux 5.6), by value for older headers
+inline constexpr std::size_t interface_name_size = IFNAMSIZ;
 #endif
+inline constexpr int ipv6_tclass = IPV6_TCLASS;
 using in_addr_type = ::in_addr;
 using ipv6_mreq_type = ::ipv6_mreq;
 #ifdef __linux__
