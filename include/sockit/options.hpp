@@ -266,7 +266,7 @@ public:
     /// Linux, which would cut it and might then name another interface) or with a NUL in it names
     /// no interface: setting it fails with no_such_device.
     explicit BindToDevice(std::string_view name) noexcept {
-        if (name.size() >= detail::opt::interface_name_size || name.find('\0') != std::string_view::npos)
+        if (name.size() >= detail::ops::interface_name_size || name.find('\0') != std::string_view::npos)
             name = "/"; // no interface can have this name ('/' is refused in every name)
         std::memcpy(name_, name.data(), name.size());
         name_[name.size()] = '\0';
@@ -287,8 +287,8 @@ public:
     }
 
 private:
-    char name_[detail::opt::interface_name_size + 1]{};
-    std::size_t size_ = detail::opt::interface_name_size; // what getsockopt may write
+    char name_[detail::ops::interface_name_size + 1]{};
+    std::size_t size_ = detail::ops::interface_name_size; // what getsockopt may write
 };
 #endif
 

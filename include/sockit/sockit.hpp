@@ -7,6 +7,7 @@
 #include "sockit/connect_options.hpp"
 #include "sockit/descriptor.hpp"
 #include "sockit/error.hpp"
+#include "sockit/interfaces.hpp"
 #include "sockit/options.hpp"
 #include "sockit/poller.hpp"
 #include "sockit/socket.hpp"

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cerrno>
-#include <cstddef>
 #include <system_error>
 
 /// Marks a function that runs only on failure: kept out of line, off the hot path.
@@ -164,7 +163,6 @@ inline constexpr int tcp_info = TCP_INFO;
 inline constexpr int tcp_fastopen = TCP_FASTOPEN;
 inline constexpr int tcp_fastopen_connect = TCP_FASTOPEN_CONNECT;
 inline constexpr int ipproto_mptcp = 262; // IPPROTO_MPTCP (Linux 5.6), by value for older headers
-inline constexpr std::size_t interface_name_size = IFNAMSIZ;
 #endif
 inline constexpr int ipv6_tclass = IPV6_TCLASS;
 using in_addr_type = ::in_addr;
