@@ -2,6 +2,7 @@
 // Everything sockit offers, in one include.
 #pragma once
 
+#include "sockit/activation.hpp"
 #include "sockit/address.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/connect_options.hpp"
@@ -11,6 +12,7 @@
 #include "sockit/options.hpp"
 #include "sockit/poller.hpp"
 #include "sockit/socket.hpp"
+#include "sockit/socket_ref.hpp"
 #include "sockit/stream.hpp"
 #include "sockit/tcp.hpp"
 #include "sockit/tcp_info.hpp"

@@ -12,6 +12,7 @@
 
 #include "sockit/address.hpp"
 #include "sockit/connect_options.hpp"
+#include "sockit/detail/adopt.hpp"
 #include "sockit/detail/bind_address.hpp"
 #include "sockit/detail/connector.hpp"
 #include "sockit/detail/tcp_extras.hpp"
@@ -282,6 +283,21 @@ public:
         });
     }
 
+    /**
+     * Takes a listening TCP socket made elsewhere — one a service manager passed (see
+     * `passed_sockets`), or another library's. It must be a listening IPv4 or IPv6 stream socket;
+     * if not, `ec` is `Errc::invalid_argument` and `socket` is left to the caller.
+     */
+    static TcpServer adopt(Socket&& socket, std::error_code& ec) noexcept {
+        return detail::adopt<TcpServer>(socket, adopt_rule, ec, [](Socket&& s) { return TcpServer(std::move(s)); });
+    }
+    /// Takes a listening TCP socket made elsewhere. @throws Error naming the descriptor and why
+    /// it does not fit ("adopt descriptor 3: not listening").
+    static TcpServer adopt(Socket&& socket) {
+        return detail::adopt_or_throw<TcpServer>(socket, adopt_rule,
+                                                 [](Socket&& s) { return TcpServer(std::move(s)); });
+    }
+
     using Socket::close;
     using Socket::local_address;
 
@@ -306,6 +322,9 @@ public:
     Socket& socket() noexcept { return *this; }
 
 private:
+    static constexpr detail::AdoptRule adopt_rule{detail::sock_stream, false, true};
+    explicit TcpServer(Socket&& s) noexcept : SocketOperations(std::move(s)) {}
+
     static TcpServer open_named(std::string_view host, int port, const ServerOptions& options, std::error_code& ec,
                                 std::string& context) {
         Address address;

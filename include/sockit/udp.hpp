@@ -12,6 +12,7 @@
 
 #include "sockit/address.hpp"
 #include "sockit/buffer.hpp"
+#include "sockit/detail/adopt.hpp"
 #include "sockit/detail/batch.hpp"
 #include "sockit/detail/bind_address.hpp"
 #include "sockit/detail/throwing.hpp"
@@ -144,6 +145,18 @@ public:
     /// A UDP socket bound to `address`. @throws AddressInUse or Error.
     explicit UdpSocket(const Address& address) {
         *this = detail::or_throw([&](std::error_code& ec) { return open(address, ec); }, detail::At{"bind", address});
+    }
+
+    /// Takes a UDP socket made elsewhere (one a service manager passed, see `passed_sockets`).
+    /// It must be an IPv4 or IPv6 datagram socket; if not, `ec` is `Errc::invalid_argument`
+    /// and `socket` is left to the caller.
+    static UdpSocket adopt(Socket&& socket, std::error_code& ec) noexcept {
+        return detail::adopt<UdpSocket>(socket, adopt_rule, ec, from_socket);
+    }
+    /// Takes a UDP socket made elsewhere. @throws Error naming the descriptor and why it does
+    /// not fit ("adopt descriptor 3: not a datagram socket").
+    static UdpSocket adopt(Socket&& socket) {
+        return detail::adopt_or_throw<UdpSocket>(socket, adopt_rule, from_socket);
     }
 
     /// An unbound UDP socket of `family`, or one that owns nothing with `ec` set.
@@ -337,6 +350,12 @@ public:
     Socket& socket() noexcept { return *this; }
 
 private:
+    static constexpr detail::AdoptRule adopt_rule{detail::sock_dgram, false, false};
+    static UdpSocket from_socket(Socket&& s) noexcept {
+        UdpSocket out;
+        static_cast<Socket&>(out) = std::move(s);
+        return out;
+    }
     template <class Membership>
     void membership(const Membership& request, std::error_code& ec) noexcept {
         if (!request.valid())

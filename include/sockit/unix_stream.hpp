@@ -12,6 +12,7 @@
 #include <system_error>
 #include <utility>
 
+#include "sockit/detail/adopt.hpp"
 #include "sockit/detail/throwing.hpp"
 #include "sockit/detail/unix.hpp"
 #include "sockit/error.hpp"
@@ -202,6 +203,18 @@ public:
         return open(address, options, ec);
     }
 
+    /// Takes a listening Unix-domain stream socket made elsewhere (one a service manager passed,
+    /// see `passed_sockets`); its socket file stays its maker's, never removed by this server. If
+    /// it does not fit, `ec` is `Errc::invalid_argument` and `socket` is left to the caller.
+    static UnixServer adopt(Socket&& socket, std::error_code& ec) noexcept {
+        return detail::adopt<UnixServer>(socket, adopt_rule, ec, from_socket);
+    }
+    /// Takes a listening Unix-domain stream socket made elsewhere. @throws Error naming the
+    /// descriptor and why it does not fit ("adopt descriptor 3: not a Unix-domain socket").
+    static UnixServer adopt(Socket&& socket) {
+        return detail::adopt_or_throw<UnixServer>(socket, adopt_rule, from_socket);
+    }
+
     using UnixSocketBase::close;
     using UnixSocketBase::local_address;
 
@@ -230,6 +243,13 @@ public:
     Socket& socket() noexcept { return *this; }
 
 private:
+    static constexpr detail::AdoptRule adopt_rule{detail::sock_stream, true, true};
+    static UnixServer from_socket(Socket&& s) noexcept {
+        UnixServer out;
+        static_cast<Socket&>(out) = std::move(s);
+        return out;
+    }
+
     /// Opens, binds and listens; on failure closes again (removing a file it bound) and
     /// returns the name of the call that failed.
     const char* listen_on(const UnixAddress& address, const UnixBindOptions& options, std::error_code& ec) noexcept {
