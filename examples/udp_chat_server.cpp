@@ -21,11 +21,24 @@ int main(int argc, char** argv) {
             socket.shutdown(sockit::Shutdown::both, ignored); // wakes recv_from
         });
         std::cout << "listening on " << socket.local_address() << std::endl;
+        // Bound to every interface (0.0.0.0 or ::): answer each datagram from the address it was
+        // sent to, which a client that connected its socket to that address requires.
+        std::error_code ec;
+        const bool routed = socket.local_address().is_unspecified() && (socket.set_receive_destination(true, ec), !ec);
 
         std::string buf(65536, '\0'); // room for the largest datagram: none is cut
         std::string reply;
         for (;;) {
-            auto [size, sender] = socket.recv_from(&buf[0], buf.size());
+            sockit::DatagramRoute route;
+            if (routed) {
+                route = socket.recv_routed(&buf[0], buf.size());
+            } else {
+                auto got = socket.recv_from(&buf[0], buf.size());
+                route.size = got.size;
+                route.sender = got.sender;
+            }
+            const std::size_t size = route.size;
+            const sockit::Address& sender = route.sender;
             if (stop.stopped()) break;
             std::string_view message(buf.data(), size);
             std::cout << chat::peer_text(sender) << " << " << message << std::endl;
@@ -37,7 +50,11 @@ int main(int argc, char** argv) {
                 reading_input = false;
                 if (!more) break; // end of input ends the server
             }
-            socket.send_to(options.echo ? message : std::string_view(reply), sender);
+            std::string_view answer = options.echo ? message : std::string_view(reply);
+            if (routed)
+                socket.send_from(answer, sender, route.destination, route.interface_index);
+            else
+                socket.send_to(answer, sender);
         }
         std::cout << "server stopped" << std::endl;
     });

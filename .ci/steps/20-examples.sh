@@ -179,6 +179,21 @@ else
     not_ok "udp: with no server the client says no reply came (status $status)" "$work/out" "$work/err"
 fi
 
+# Bound to every interface, the server answers from the address each datagram was sent to: a
+# client whose socket is connected to 127.0.0.5 drops a reply from 127.0.0.1.
+if serve udp-wildcard udp /dev/null "$bin/udp_chat_server" --echo --host 0.0.0.0 --port PORT; then
+    timeout 10 python3 - "$PORT" >"$work/out" 2>&1 <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("127.0.0.5", int(sys.argv[1])))
+s.settimeout(5)
+s.send("你好".encode())
+print(s.recv(100).decode())
+PY
+    same "udp --host 0.0.0.0: a client connected to 127.0.0.5 gets its reply from there" <(echo '你好') "$work/out"
+    stopped udp-wildcard "$PID"
+fi
+
 if serve udp-eof udp /dev/null "$bin/udp_chat_server" --port PORT; then
     printf 'hi' | timeout 5 socat -u - "UDP:127.0.0.1:$PORT"
     wait_status=1

@@ -85,6 +85,9 @@ posix_behaviour=(
     # stops a server blocked in accept with shutdown() on the listener, which wakes accept on
     # Linux; Winsock does not (close it instead there): docs/reliability.md
     program_accept_loop.exe
+    # answers from a datagram's destination (IP_PKTINFO), which sockit does not offer on Windows
+    # (it needs WSARecvMsg): there the calls report operation_not_supported
+    program_udp_route.exe
 )
 # Programs that build for Windows but are not run alone, with the reason.
 not_standalone=(

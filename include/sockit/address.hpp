@@ -323,6 +323,12 @@ public:
     /// The IPv6 scope (interface index), 0 for IPv4 and global addresses.
     std::uint32_t scope_id() const noexcept { return is_v6() ? storage_.v6.sin6_scope_id : 0; }
 
+    /// True for the wildcard addresses 0.0.0.0 and :: (every interface, when bound).
+    bool is_unspecified() const noexcept {
+        if (is_v4()) return storage_.v4.sin_addr.s_addr == 0;
+        return is_v6() && std::memcmp(&storage_.v6.sin6_addr, &in6addr_any, sizeof(in6addr_any)) == 0;
+    }
+
     /// True for 127.0.0.0/8 and ::1.
     bool is_loopback() const noexcept {
         if (is_v4()) return (ntohl(storage_.v4.sin_addr.s_addr) >> 24) == 127;

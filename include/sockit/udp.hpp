@@ -15,6 +15,7 @@
 #include "sockit/detail/adopt.hpp"
 #include "sockit/detail/batch.hpp"
 #include "sockit/detail/bind_address.hpp"
+#include "sockit/detail/packet_info.hpp"
 #include "sockit/detail/throwing.hpp"
 #include "sockit/error.hpp"
 #include "sockit/socket.hpp"
@@ -122,6 +123,16 @@ private:
  * server.send_to(std::string_view(buf, n), from);
  * @endcode
  */
+/// What `UdpSocket::recv_routed` received: a datagram, who sent it, and where it was sent.
+struct DatagramRoute {
+    std::size_t size = 0; ///< bytes stored in the buffer
+    Address sender;       ///< the sender's address
+    /// The local address the datagram was sent to (port 0: it came to this socket's port);
+    /// unspecified if `set_receive_destination(true)` was not called first.
+    Address destination;
+    unsigned interface_index = 0; ///< the interface it arrived on (0 if unknown)
+};
+
 class UdpSocket : public SocketOperations {
 public:
     /// A UDP socket object that owns no socket.
@@ -254,6 +265,85 @@ public:
     }
 
     /**
+     * Asks the system to tell each datagram's destination to `recv_routed` (IP_PKTINFO;
+     * IPV6_RECVPKTINFO on an IPv6 socket, which then also learns it for IPv4-mapped peers).
+     * Windows: `operation_not_supported`.
+     */
+    void set_receive_destination(bool on, std::error_code& ec) noexcept {
+        std::error_code ignored;
+        detail::ops::set_receive_destination(
+            native_handle(), local_address(ignored).is_v6() ? detail::af_inet6 : detail::af_inet, on, ec);
+    }
+    /// Asks the system to tell each datagram's destination. @throws Error.
+    void set_receive_destination(bool on = true) {
+        detail::or_throw([&](std::error_code& ec) { set_receive_destination(on, ec); },
+                         "setsockopt IP_PKTINFO/IPV6_RECVPKTINFO");
+    }
+
+    /**
+     * Receives one datagram into `data` as `recv_from` does, and also the local address it was
+     * sent to and the interface it came in on (after `set_receive_destination(true)`). A server
+     * bound to the wildcard address answers with `send_from(…, route.sender, route.destination)`
+     * so that the reply comes from the address the client sent to: a connected client drops
+     * replies from any other. Truncation, timeouts and errors as `recv_from`.
+     */
+    DatagramRoute recv_routed(void* data, std::size_t size, std::error_code& ec) noexcept {
+        DatagramRoute out;
+        detail::socklen_type len = Address::native_capacity();
+        ::sockaddr_storage to{};
+        bool truncated = false;
+        auto n = io(
+            detail::Direction::in,
+            [&](int flags, std::error_code& e) {
+                return detail::ops::recv_with_destination(native_handle(), data, size, flags, out.sender.native(), &len,
+                                                          to, out.interface_index, truncated, e);
+            },
+            ec);
+        if (ec) return out;
+        if (to.ss_family != detail::af_unspec) {
+            std::error_code ignored;
+            out.destination = Address::from_native(reinterpret_cast<const ::sockaddr*>(&to), sizeof to, ignored);
+        }
+        out.size = static_cast<std::size_t>(n) < size ? static_cast<std::size_t>(n) : size;
+        if (truncated) ec = make_error_code(Errc::datagram_truncated);
+        return out;
+    }
+    /// Receives one datagram and its destination. @throws as `recv_from`.
+    DatagramRoute recv_routed(void* data, std::size_t size) {
+        std::error_code ec;
+        DatagramRoute got = recv_routed(data, size, ec);
+        if (ec) detail::throw_recv_from(ec, got.sender, size, "recv_routed");
+        return got;
+    }
+
+    /**
+     * Sends one datagram to `to` from the local address `from` (its port ignored: this socket's)
+     * and, if not 0, through interface `interface_index` (IP_PKTINFO / IPV6_PKTINFO): a wildcard-
+     * bound server's reply from the address the request came to. Windows: `operation_not_supported`.
+     */
+    std::size_t send_from(const void* data, std::size_t size, const Address& to, const Address& from,
+                          unsigned interface_index, std::error_code& ec) noexcept {
+        if (to.family() == Family::unspecified) {
+            ec = std::make_error_code(std::errc::address_family_not_supported);
+            return 0;
+        }
+        auto n = io(
+            detail::Direction::out,
+            [&](int flags, std::error_code& e) {
+                return detail::ops::send_from(native_handle(), data, size, flags, to.native(), to.native_size(),
+                                              from.native(), interface_index, e);
+            },
+            ec);
+        return ec ? 0 : static_cast<std::size_t>(n);
+    }
+    /// Sends one datagram to `to` from `from`. @throws Error naming `to`.
+    std::size_t send_from(std::string_view data, const Address& to, const Address& from, unsigned interface_index = 0) {
+        return detail::or_throw(
+            [&](std::error_code& ec) { return send_from(data.data(), data.size(), to, from, interface_index, ec); },
+            detail::At{"send_from", to});
+    }
+
+    /**
      * Receives one datagram into `buffer`, or, with `ReceiveOffload` on (Linux), as many as the
      * kernel has coalesced: datagrams of one size from one sender that arrived together, laid
      * end to end (a sender's `send_batch` makes such runs). Waits within the timeout. The
@@ -351,11 +441,7 @@ public:
 
 private:
     static constexpr detail::AdoptRule adopt_rule{detail::sock_dgram, false, false};
-    static UdpSocket from_socket(Socket&& s) noexcept {
-        UdpSocket out;
-        static_cast<Socket&>(out) = std::move(s);
-        return out;
-    }
+    static UdpSocket from_socket(Socket&& s) noexcept { return UdpSocket(std::move(s)); }
     template <class Membership>
     void membership(const Membership& request, std::error_code& ec) noexcept {
         if (!request.valid())

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// A datagram's own destination: a UDP server bound to the wildcard address learns which local
+// address each datagram was sent to, and answers from it, so that a connected client (which
+// drops datagrams from any other address) gets the reply.
+#ifdef __linux__
+#include <sockit/sockit.hpp>
+
+#include "support.hpp"
+
+using namespace std::chrono_literals;
+using sockit::Address;
+using sockit::UdpSocket;
+
+TEST_CASE("A wildcard-bound UDP server learns each datagram's destination and replies from it", "[udp][route]") {
+    sockit_test::FdLeakCheck leaks;
+    UdpSocket server("0.0.0.0", 0);
+    server.set_receive_destination(true);
+    server.set_timeout(5s);
+    const std::uint16_t port = server.local_address().port();
+
+    for (const char* host : {"127.0.0.5", "127.0.0.1", "127.3.2.1"}) {
+        INFO(host);
+        UdpSocket client(sockit::Family::v4);
+        client.connect(Address(host, port)); // a connected client: replies only from host:port
+        client.set_timeout(5s);
+        client.send("hello", 5);
+        char buf[64];
+        sockit::DatagramRoute route = server.recv_routed(buf, sizeof buf);
+        CHECK(std::string(buf, route.size) == "hello");
+        CHECK(route.sender == client.local_address());
+        CHECK(route.destination.host() == host);
+        CHECK(route.interface_index == sockit_test::loopback_index());
+
+        server.send_from("reply", route.sender, route.destination, route.interface_index);
+        CHECK(std::string(buf, client.recv(buf, sizeof buf)) == "reply");
+    }
+}
+
+TEST_CASE("Address::is_unspecified is true for the wildcard addresses only", "[udp][route]") {
+    CHECK(Address("0.0.0.0", 0).is_unspecified());
+    CHECK(Address("::", 7).is_unspecified());
+    CHECK_FALSE(Address("127.0.0.1", 0).is_unspecified());
+    CHECK_FALSE(Address("::1", 0).is_unspecified());
+    CHECK_FALSE(Address("0.0.0.1", 0).is_unspecified());
+    CHECK_FALSE(Address().is_unspecified()); // no address at all is not the wildcard
+}
+
+TEST_CASE("Without its destination a wildcard-bound server's reply is dropped by a connected client", "[udp][route]") {
+    // What send_from is for: the plain reply leaves from 127.0.0.1, not the 127.0.0.5 the client
+    // sent to, and the connected client never sees it.
+    UdpSocket server("0.0.0.0", 0);
+    server.set_timeout(5s);
+    UdpSocket client(sockit::Family::v4);
+    client.connect(Address("127.0.0.5", server.local_address().port()));
+    client.send("hello", 5);
+    char buf[64];
+    sockit::DatagramInfo got = server.recv_from(buf, sizeof buf);
+    server.send_to("reply", got.sender);
+    client.set_timeout(300ms);
+    std::error_code ec;
+    client.recv(buf, sizeof buf, ec);
+    CHECK(ec == sockit::Errc::timed_out);
+}
+
+TEST_CASE("recv_routed and send_from over IPv6, truncation and errors", "[udp][route]") {
+    REQUIRE(sockit_test::has_ipv6());
+    UdpSocket server("::", 0);
+    server.set_receive_destination(true);
+    server.set_timeout(5s);
+    UdpSocket client(Address("::1", 0));
+    client.set_timeout(5s);
+    client.send_to("hello over six", Address("::1", server.local_address().port()));
+    char small[5];
+    std::error_code ec;
+    sockit::DatagramRoute route = server.recv_routed(small, sizeof small, ec);
+    CHECK(ec == sockit::Errc::datagram_truncated);
+    CHECK(route.size == 5);
+    CHECK(std::string(small, 5) == "hello");
+    CHECK(route.destination.host() == "::1");
+    CHECK(route.sender == client.local_address());
+    server.send_from("six", route.sender, route.destination, 0);
+    char buf[16];
+    auto back = client.recv_from(buf, sizeof buf);
+    CHECK(std::string(buf, back.size) == "six");
+    CHECK(back.sender.host() == "::1");
+
+    // Without set_receive_destination the destination is unknown.
+    UdpSocket plain("127.0.0.1", 0);
+    plain.set_timeout(5s);
+    client = UdpSocket(sockit::Family::v4);
+    client.send_to("x", plain.local_address());
+    route = plain.recv_routed(buf, sizeof buf);
+    CHECK(route.destination.family() == sockit::Family::unspecified);
+    CHECK(route.interface_index == 0);
+    // A source address this host does not have is refused by the system, named in the error.
+    CHECK_THROWS_WITH(plain.send_from("x", client.local_address(), Address("192.0.2.1", 0)),
+                      sockit_test::contains("send_from " + client.local_address().to_string()));
+    // Timeouts as recv_from.
+    plain.set_timeout(50ms);
+    route = plain.recv_routed(buf, sizeof buf, ec);
+    CHECK(ec == sockit::Errc::timed_out);
+}
+#endif
