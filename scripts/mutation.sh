@@ -13,4 +13,4 @@
 # The mutants, their killing tests and the method: scripts/lib/mutation.py, docs/reliability.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec python3 scripts/lib/mutation.py "$@"
+exec python3 -B scripts/lib/mutation.py "$@"
