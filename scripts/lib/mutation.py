@@ -367,13 +367,18 @@ def main():
                     log.close()
                     print(open(logpath).read()[-4000:])
                     fail(f"the tests {', '.join(key)} do not build against the unmutated source")
-            log.write(f"=== original: {m.name}\n")
-            log.flush()
-            status = run(programs[key], m.cases, log, args.timeout)
+            baseline = os.path.join(work, "original-" + m.name + ".txt")
+            with open(baseline, "w") as blog:
+                status = run(programs[key], m.cases, blog, args.timeout)
+            output = open(baseline).read()
             if status != 0:
-                log.close()
-                print(open(logpath).read()[-4000:])
+                print(output[-4000:])
                 fail(f"mutant {m.name}: its test cases fail on the unmutated source (status {status})")
+            # Catch2 exits 0 when no test case matches: each named one must have run.
+            ran = re.search(r"All tests passed \(\d+ assertions? in (\d+) test cases?\)", output)
+            if ran is None or int(ran.group(1)) != len(m.cases):
+                print(output[-4000:])
+                fail(f"mutant {m.name}: the filter {catch_filter(m.cases)!r} did not run its {len(m.cases)} test cases")
         print(f"baseline: the killing test cases pass on the unmutated source ({time.time() - start:.0f} s)")
 
         results = []
