@@ -35,13 +35,13 @@ at_least() { # key minimum description
 
 # Latency and bulk against raw system calls.
 if [ $noise_free = 0 ]; then
-at_least "tcp_pingpong: sockit/raw" 0.97 "ping-pong within 3 % of raw"
-# With a timeout a call that has to wait adds one poll (docs/errors-and-timeouts.md, "What a
-# timeout costs, measured"): on a one-CPU ping-pong every receive waits, 6 calls per round trip
-# where raw makes 4, about 12 % of the time.
-at_least "tcp_pingpong: sockit+timeout/raw" 0.85 "ping-pong with a timeout within 15 % of raw"
-at_least "tcp_bulk_64k: sockit/raw" 0.90 "bulk (64 KiB writes) within 10 % of raw"
-at_least "tcp_bulk_1m: sockit/raw" 0.90 "bulk (1 MiB writes) within 10 % of raw"
+    at_least "tcp_pingpong: sockit/raw" 0.97 "ping-pong within 3 % of raw"
+    # With a timeout a call that has to wait adds one poll (docs/errors-and-timeouts.md, "What a
+    # timeout costs, measured"): on a one-CPU ping-pong every receive waits, 6 calls per round trip
+    # where raw makes 4, about 12 % of the time.
+    at_least "tcp_pingpong: sockit+timeout/raw" 0.85 "ping-pong with a timeout within 15 % of raw"
+    at_least "tcp_bulk_64k: sockit/raw" 0.90 "bulk (64 KiB writes) within 10 % of raw"
+    at_least "tcp_bulk_1m: sockit/raw" 0.90 "bulk (1 MiB writes) within 10 % of raw"
 fi
 
 # User-space instructions per round trip and side, beyond raw: 100 without a timeout; 300 with
