@@ -30,4 +30,18 @@ expect_missed "slow coalescing" 's/^(udp_oneway_64m: sockit coalesced\/sockit ba
 expect_missed "lossy coalescing" 's/^(udp_oneway_64m: sockit coalesced loss % = ).*/\10.10/' 'coalesced UDP loses nothing'
 expect_missed "a figure absent" '/^tcp_pingpong: sockit\+timeout\/raw/d' 'ping-pong with a timeout'
 expect_missed "a figure not a number" 's/^(tcp_bulk_64k: sockit\/raw = ).*/\1nan/' 'bulk (64 KiB writes)'
+# --noise-free: only instructions, system calls and allocations count, wall-clock lines are
+# not needed, and a missing figure is still missed.
+grep -Ev '^(tcp|udp|connect)' "$here/testdata/summary.txt" >"$tmp/noise_free"
+"$here/check.sh" --noise-free "$tmp/noise_free" >"$tmp/out" || fail "--noise-free: a run that meets every target was reported missed: $(grep MISSED "$tmp/out")"
+grep -q '^targets: 7 met, 0 missed$' "$tmp/out" || fail "--noise-free: expected 7 targets met: $(tail -1 "$tmp/out")"
+expect_missed_noise_free() { # description sed-expression pattern-of-the-missed-line
+    sed -E "$2" "$tmp/noise_free" >"$tmp/changed"
+    if "$here/check.sh" --noise-free "$tmp/changed" >"$tmp/out"; then fail "--noise-free, $1: check.sh passed"; fi
+    grep -qF "MISSED  $3" "$tmp/out" || fail "--noise-free, $1: no MISSED line matching '$3'"
+}
+expect_missed_noise_free "an extra system call" 's/^(syscalls udp_pingpong sockit: ).*/\15.00 per round trip/' 'udp_pingpong: sockit makes'
+expect_missed_noise_free "costly calls" 's/^(instructions tcp_pingpong: sockit\+timeout - raw = client ).*/\1301, server 38/' 'sockit+timeout: at most'
+expect_missed_noise_free "an allocation" 's/^(allocations: send per op = ).*/\11/' 'no heap allocation'
+expect_missed_noise_free "no system call figures" '/^syscalls tcp_bulk_1m /d' 'tcp_bulk_1m: sockit makes'
 echo "check.sh: every target found met, each worsened figure found missed"

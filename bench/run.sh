@@ -11,7 +11,8 @@
 #  - user-space instructions per TCP round trip, per side, under callgrind (noise-free):
 #    runs of 10,000 and 20,000 round trips, the difference divided by 10,000, so that
 #    set-up costs cancel out;
-#  - system calls per operation under strace -c, by the same differencing.
+#  - system calls per operation under strace -c, by the same differencing
+#    (these two from bench/noise_free.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
@@ -39,48 +40,9 @@ fi
 variants="raw sockit sockit+timeout"
 grep -q 'asio' "$tmp/table.md" && variants="$variants asio"
 
-# Instructions per round trip, per side, from callgrind's per-thread totals
-# (thread 1 is the client, thread 2 the server).
-echo "== callgrind: user-space instructions per TCP round trip" >&2
-count_instructions() { # variant iterations -> "client server"
-    rm -f "$tmp"/cg.out*
-    valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$tmp/cg.out" \
-        "$bench" --loop tcp_pingpong "$1" "$2" >/dev/null 2>&1
-    echo "$(grep -h '^totals:' "$tmp/cg.out-01" | awk '{print $2}') $(grep -h '^totals:' "$tmp/cg.out-02" | awk '{print $2}')"
-}
-declare -A instr_client instr_server
-for v in $variants; do
-    read -r c1 s1 <<<"$(count_instructions "$v" 10000)"
-    read -r c2 s2 <<<"$(count_instructions "$v" 20000)"
-    instr_client[$v]=$(((c2 - c1) / 10000))
-    instr_server[$v]=$(((s2 - s1) / 10000))
-    echo "instructions tcp_pingpong $v: client = ${instr_client[$v]}, server = ${instr_server[$v]}" | tee -a "$summary"
-done
-for v in sockit sockit+timeout; do
-    echo "instructions tcp_pingpong: $v - raw = client $((instr_client[$v] - instr_client[raw])), server $((instr_server[$v] - instr_server[raw]))" | tee -a "$summary"
-done
-
-# System calls per operation: strace -c over two run lengths, differenced.
-echo "== strace: system calls per operation" >&2
-count_syscalls() { # scenario variant n [pattern] -> calls (all, or those matching the pattern)
-    strace -f -c -o "$tmp/st.txt" "$bench" --loop "$1" "$2" "$3" >/dev/null 2>&1
-    awk -v pat="${4:-^total$}" '$NF ~ pat {n += $4} END {print n + 0}' "$tmp/st.txt"
-}
-for scenario in tcp_pingpong tcp_bulk_1m udp_pingpong; do
-    # Bulk: only the sender's calls count (how many pieces one 1 MiB write becomes);
-    # the receiver's reads depend on timing. Round trips: every call, both sides.
-    case $scenario in
-        tcp_bulk_1m) n1=200 n2=400 unit="1 MiB write" pattern='^(sendto|sendmsg|send|write|writev)$' ;;
-        *) n1=2000 n2=4000 unit="round trip" pattern='^total$' ;;
-    esac
-    for v in $variants; do
-        [ "$scenario" != tcp_pingpong ] && [ "$v" = "sockit+timeout" ] && continue
-        a=$(count_syscalls "$scenario" "$v" $n1 "$pattern")
-        b=$(count_syscalls "$scenario" "$v" $n2 "$pattern")
-        per=$(awk -v a="$a" -v b="$b" -v n=$((n2 - n1)) 'BEGIN {printf "%.2f", (b - a) / n}')
-        echo "syscalls $scenario $v: $per per $unit" | tee -a "$summary"
-    done
-done
+# Instructions per round trip under callgrind and system calls per operation under strace,
+# every variant side by side (bench/noise_free.sh; .ci/steps/75-perf.sh checks the same live).
+bench/noise_free.sh "$bench" $variants | tee -a "$summary"
 
 echo "== chat room: sockit's Poller room beside a plain C epoll room" >&2
 if [ $quick = 1 ]; then
