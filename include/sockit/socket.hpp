@@ -19,6 +19,7 @@
 #include "sockit/address.hpp"
 #include "sockit/buffer.hpp"
 #include "sockit/detail/ops.hpp"
+#include "sockit/detail/send_file.hpp"
 #include "sockit/detail/stream_algorithms.hpp"
 #include "sockit/detail/throwing.hpp"
 #include "sockit/detail/timed_io.hpp"
@@ -305,6 +306,43 @@ public:
         std::size_t sent = send_all(data, size, ec);
         if (ec) detail::throw_partial(ec, "send_all", peer_, sent, size);
     }
+    /**
+     * Sends `count` bytes of the open file `file` (a descriptor) starting at `offset`, or all of
+     * it from there if `count` is empty, as Python's `socket.sendfile` does: with sendfile(2),
+     * which copies in the kernel, where the system has it (Linux) and takes the file (a regular
+     * file); with a read/send loop otherwise (a pipe, say: then `offset` must be 0). The file's
+     * own position is not used or moved. Stops early at the file's end. A timeout bounds the whole
+     * call. Returns the bytes sent (all asked for unless `ec` is set or the file ended).
+     * Windows: `operation_not_supported`.
+     */
+    std::uint64_t send_file(int file, std::uint64_t offset, std::optional<std::uint64_t> count,
+                            std::error_code& ec) noexcept {
+        return detail::send_file(
+            [this](int f, std::uint64_t* at, std::size_t n, detail::Deadline& d, std::error_code& e) {
+                auto sent = io(
+                    detail::Direction::out,
+                    [&](int, std::error_code& e2) { return detail::ops::sendfile(fd_, f, at, n, e2); }, e, d);
+                return e ? std::size_t(0) : static_cast<std::size_t>(sent);
+            },
+            [this](const char* p, std::size_t n, detail::Deadline& d, std::error_code& e) {
+                return send_some(p, n, d, e);
+            },
+            file, offset, count, ec);
+    }
+    /**
+     * Sends the file `file`, or `count` bytes of it from `offset`; see above.
+     * @throws BrokenPipe, ConnectionReset, TimeoutError or Error; the message, and the exception's
+     *         `transferred()`, say how many bytes were sent.
+     */
+    std::uint64_t send_file(int file, std::uint64_t offset = 0, std::optional<std::uint64_t> count = std::nullopt) {
+        std::error_code ec;
+        std::uint64_t sent = send_file(file, offset, count, ec);
+        if (ec)
+            detail::throw_error(ec, detail::context("send_file", peer_) + " (sent " + std::to_string(sent) + " bytes)",
+                                detail::Transfer{static_cast<std::size_t>(sent), {}});
+        return sent;
+    }
+
     /// Sends all of `data`; see `send_all(const void*, std::size_t, std::error_code&)`.
     std::size_t send_all(std::string_view data, std::error_code& ec) noexcept {
         return send_all(data.data(), data.size(), ec);

@@ -39,6 +39,7 @@ public:
     using Socket::close;
     using Socket::send;
     using Socket::send_all;
+    using Socket::send_file;
     using Socket::recv;
     using Socket::recv_exactly;
     using Socket::recv_until;

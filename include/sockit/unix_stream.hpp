@@ -45,6 +45,7 @@ public:
     using UnixSocketBase::close;
     using Socket::send;
     using Socket::send_all;
+    using Socket::send_file;
     using Socket::recv;
     using Socket::recv_exactly;
     using Socket::recv_until;
