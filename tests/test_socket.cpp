@@ -537,14 +537,14 @@ TEST_CASE("timeouts expire with TimeoutError", "[socket][timeout]") {
             }
         });
         CHECK(took.count() >= 150);
-        CHECK(took.count() < 900);
+        CHECK(took.count() < 2150); // the timeout and 2 s for a loaded machine
     }
     SECTION("accept, after which the listener still works") {
         Socket l = listener();
         l.set_timeout(150ms);
         auto took = elapsed([&] { CHECK_THROWS_AS(l.accept(), sockit::TimeoutError); });
         CHECK(took.count() >= 150);
-        CHECK(took.count() < 900);
+        CHECK(took.count() < 2150); // the timeout and 2 s for a loaded machine
         CHECK_THROWS_WITH(l.accept(), contains("timed out"));
         Socket c(Family::v4, SocketType::stream);
         c.connect(l.local_address());

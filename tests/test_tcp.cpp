@@ -238,7 +238,7 @@ TEST_CASE("TcpClient connect timeout", "[tcp][timeout]") {
         }
     });
     CHECK(took.count() >= 200);
-    CHECK(took.count() < 1000);
+    CHECK(took.count() < 2200); // the timeout and 2 s for a loaded machine
 }
 
 TEST_CASE("TcpClient connected with a timeout keeps it, as Python's create_connection", "[tcp][timeout]") {
@@ -390,7 +390,7 @@ TEST_CASE("send_all times out against a reader that never reads", "[tcp][timeout
         }
     });
     CHECK(took.count() >= 200);
-    CHECK(took.count() < 1000);
+    CHECK(took.count() < 2200); // the timeout and 2 s for a loaded machine
 }
 
 TEST_CASE("a dual-stack server accepts IPv4 and IPv6 clients", "[tcp]") {
@@ -454,7 +454,7 @@ TEST_CASE("TcpServer accept honours the timeout", "[tcp][timeout]") {
         }
     });
     CHECK(took.count() >= 100);
-    CHECK(took.count() < 1000);
+    CHECK(took.count() < 2100); // the timeout and 2 s for a loaded machine
     std::error_code ec;
     CHECK_FALSE(server.accept(ec).first.is_open());
     CHECK(ec == std::errc::timed_out);
