@@ -861,7 +861,9 @@ TEST_CASE("interrupted datagram and descriptor-passing calls are retried", "[soc
         CHECK(ec == std::errc::timed_out);
     }
     SECTION("blocking recv_fds") {
-        auto [a, b] = sockit::stream_pair();
+        auto streams = sockit::stream_pair(); // not a structured binding: lambdas capture it
+        auto& a = streams.first;
+        auto& b = streams.second;
         int pipe_fds[2];
         REQUIRE(::pipe(pipe_fds) == 0);
         sockit::Descriptor read_end(pipe_fds[0]), write_end(pipe_fds[1]);
@@ -886,7 +888,8 @@ TEST_CASE("interrupted datagram and descriptor-passing calls are retried", "[soc
         CHECK(p == 'p');
     }
     SECTION("recv_fds with a timeout") {
-        auto [a, b] = sockit::stream_pair();
+        auto streams = sockit::stream_pair(); // not a structured binding: a lambda captures it
+        auto& b = streams.second;
         b.set_timeout(300ms);
         check_one_deadline([&] { b.recv_fds(buf, sizeof buf, 4, ec); });
         CHECK(ec == std::errc::timed_out);
