@@ -211,7 +211,9 @@ void accept_and_echo(Child& child) {
         char buf[16];
         std::error_code ec;
         idle.recv(buf, sizeof buf, ec);
+        if (ec != std::errc::timed_out) ::_exit(8); // also the first check of sockit's error category
         idle_server.accept(ec);
+        if (out_of_descriptors(ec)) ::_exit(9);
         (void)thread_cpu_now_us();
     }
     idle.set_timeout(300ms);
