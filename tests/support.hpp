@@ -180,6 +180,18 @@ inline bool wait_until_blocked_in(const std::atomic<long>& tid, const std::vecto
 }
 #endif
 
+#ifdef __linux__
+/// What Linux reports back for SO_RCVBUF or SO_SNDBUF set to `requested`: twice the value
+/// (room for its bookkeeping), the value first capped at /proc/sys/net/core/rmem_max
+/// (`limit` "rmem_max") or wmem_max. -1 if the limit cannot be read.
+inline int linux_buffer_size(int requested, const std::string& limit) {
+    std::ifstream in("/proc/sys/net/core/" + limit);
+    long max = -1;
+    if (!(in >> max) || max <= 0) return -1;
+    return 2 * static_cast<int>(requested < max ? requested : max);
+}
+#endif
+
 #ifndef _WIN32
 /**
  * Runs `f` in a child process whose /etc/hosts reads `hosts` (a mount namespace of its own,
@@ -289,18 +301,6 @@ inline bool has_ipv6() {
     return ok;
 #endif
 }
-
-#ifdef __linux__
-/// What Linux reports back for SO_RCVBUF or SO_SNDBUF set to `requested`: twice the value
-/// (room for its bookkeeping), the value first capped at /proc/sys/net/core/rmem_max
-/// (`limit` "rmem_max") or wmem_max. -1 if the limit cannot be read.
-inline int linux_buffer_size(int requested, const std::string& limit) {
-    std::ifstream in("/proc/sys/net/core/" + limit);
-    long max = -1;
-    if (!(in >> max) || max <= 0) return -1;
-    return 2 * static_cast<int>(requested < max ? requested : max);
-}
-#endif
 
 /// A port on `host` that nothing listens on (bound once, then released).
 inline std::uint16_t free_port(const char* host = "127.0.0.1") {
