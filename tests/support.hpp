@@ -135,6 +135,61 @@ inline bool wait_until_blocked(const std::atomic<long>& tid) {
     }
     return false;
 }
+
+/// The system call thread `tid` of this process is sleeping in (the first number of
+/// /proc/self/task/TID/syscall); -1 if it is running, or -2 if that cannot be read.
+inline long blocked_syscall(long tid) {
+    std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/syscall");
+    if (!in) return -2;
+    std::string first;
+    in >> first;
+    if (first.empty()) return -2;
+    if (first == "running") return -1;
+    try {
+        return std::stol(first);
+    } catch (const std::exception&) {
+        return -2;
+    }
+}
+
+/// True if thread `tid` sleeps in one of the system calls `calls` (SYS_recvfrom, SYS_accept4,
+/// ...) now. Where /proc does not say which call a thread is in, a sleeping thread is taken
+/// as sleeping in it.
+inline bool is_blocked_in(long tid, const std::vector<long>& calls) {
+    std::ifstream stat("/proc/self/task/" + std::to_string(tid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    auto close_paren = text.rfind(')');
+    if (close_paren == std::string::npos || close_paren + 2 >= text.size() || text[close_paren + 2] != 'S')
+        return false;
+    const long call = blocked_syscall(tid);
+    if (call == -2) return true;
+    for (long expected : calls)
+        if (call == expected) return true;
+    return false;
+}
+
+/// Waits (at most 2 s) until thread `tid` sleeps in one of the system calls `calls`: proof
+/// that the call under test has started waiting in the kernel. False if that was never seen.
+inline bool wait_until_blocked_in(const std::atomic<long>& tid, const std::vector<long>& calls) {
+    Deadline deadline(std::chrono::milliseconds(2000));
+    while (!deadline.expired()) {
+        if (tid != 0 && is_blocked_in(tid, calls)) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+}
+#endif
+
+#ifdef __linux__
+/// What Linux reports back for SO_RCVBUF or SO_SNDBUF set to `requested`: twice the value
+/// (room for its bookkeeping), the value first capped at /proc/sys/net/core/rmem_max
+/// (`limit` "rmem_max") or wmem_max. -1 if the limit cannot be read.
+inline int linux_buffer_size(int requested, const std::string& limit) {
+    std::ifstream in("/proc/sys/net/core/" + limit);
+    long max = -1;
+    if (!(in >> max) || max <= 0) return -1;
+    return 2 * static_cast<int>(requested < max ? requested : max);
+}
 #endif
 
 #ifndef _WIN32

@@ -160,12 +160,18 @@ TEST_CASE("resolve returns every address of a name, in order, with the port", "[
         std::error_code ec;
         Address::resolve(name, 80, Family::unspecified, ec);
         REQUIRE(ec);
+        INFO(ec.category().name() << " " << ec.value() << ": " << ec.message());
+        CHECK(ec.category() == sockit::resolver_category()); // getaddrinfo's own code, not errno's
+        const std::string resolver_text = ::gai_strerror(ec.value());
+        CHECK(ec.message() == resolver_text);
         try {
             Address::resolve(name, 80);
             FAIL("resolve did not throw");
         } catch (const AddressError& e) {
             CHECK(e.code() == ec);
-            CHECK(std::string(e.what()).find("resolve '" + name + "'") == 0);
+            const std::string what = e.what();
+            CHECK(what.find("resolve '" + name + "'") == 0);               // the name asked for
+            CHECK_THAT(what, sockit_test::contains(": " + resolver_text)); // and what the resolver said
         }
     }
     SECTION("empty names and names with NUL bytes never reach the resolver") {

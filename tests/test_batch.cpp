@@ -2,16 +2,70 @@
 // Scatter/gather on TCP and batched datagrams on UDP.
 #include "support.hpp"
 
+#include <cerrno>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #ifdef __linux__
+#include <dlfcn.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
 #ifndef UDP_GRO
 #define UDP_GRO 104 // Linux 5.0's value, for C libraries whose headers predate it
 #endif
+
+// sendmmsg(2), recvmmsg(2) and sendmsg(2), counted per thread (forwarding to the C library,
+// as test_poll.cpp does for poll and recv), to see how many datagrams or bytes each call moved.
+namespace {
+struct CallCounts {
+    long calls = 0;
+    long short_calls = 0; ///< calls that moved less than they were given (sendmsg)
+    long most = 0;        ///< the most datagrams (sendmmsg, recvmmsg) or bytes (sendmsg) one call moved
+    long least = -1;      ///< the fewest, among calls that moved something
+    void count(long moved, long asked) {
+        ++calls;
+        if (moved < asked) ++short_calls;
+        if (moved > most) most = moved;
+        if (moved > 0 && (least < 0 || moved < least)) least = moved;
+    }
+};
+thread_local CallCounts sendmmsg_counts, recvmmsg_counts, sendmsg_counts;
+
+template <class F>
+F real_function(const char* name) {
+    return reinterpret_cast<F>(::dlsym(RTLD_NEXT, name));
+}
+} // namespace
+
+extern "C" int sendmmsg(int fd, ::mmsghdr* msgs, unsigned count, int flags) {
+    static const auto real = real_function<int (*)(int, ::mmsghdr*, unsigned, int)>("sendmmsg");
+    const int n = real(fd, msgs, count, flags);
+    const int error = errno;
+    if (n >= 0) sendmmsg_counts.count(n, static_cast<long>(count));
+    errno = error;
+    return n;
+}
+
+extern "C" int recvmmsg(int fd, ::mmsghdr* msgs, unsigned count, int flags, ::timespec* timeout) {
+    static const auto real = real_function<int (*)(int, ::mmsghdr*, unsigned, int, ::timespec*)>("recvmmsg");
+    const int n = real(fd, msgs, count, flags, timeout);
+    const int error = errno;
+    if (n >= 0) recvmmsg_counts.count(n, static_cast<long>(count));
+    errno = error;
+    return n;
+}
+
+extern "C" ssize_t sendmsg(int fd, const ::msghdr* msg, int flags) {
+    static const auto real = real_function<ssize_t (*)(int, const ::msghdr*, int)>("sendmsg");
+    const ssize_t n = real(fd, msg, flags);
+    const int error = errno;
+    long asked = 0;
+    for (std::size_t i = 0; i < msg->msg_iovlen; ++i) asked += static_cast<long>(msg->msg_iov[i].iov_len);
+    if (n >= 0) sendmsg_counts.count(static_cast<long>(n), asked);
+    errno = error;
+    return n;
+}
 #endif
 
 using namespace std::chrono_literals;
@@ -27,19 +81,35 @@ TEST_CASE("send_all over several buffers sends them in order without gluing them
     for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
     std::string expected = header + body + "!";
     std::string received;
+    // A small send buffer and a timeout: each sendmsg takes what fits (MSG_DONTWAIT), so the
+    // buffers go out in many calls, most of them starting inside a buffer.
+    client.set_option(sockit::SendBufferSize(64 * 1024));
+    server.set_timeout(10s); // the reader ends even if the sender fails
     sockit_test::JoinedThread reader([&] {
         char buf[65536];
+        std::error_code ec;
         while (received.size() < expected.size()) {
-            std::size_t n = server.recv(buf, sizeof buf);
-            if (n == 0) break;
+            std::size_t n = server.recv(buf, sizeof buf, ec);
+            if (ec || n == 0) break;
             received.append(buf, n);
         }
     });
     client.set_timeout(10s);
+#ifdef __linux__
+    sendmsg_counts = {};
+#endif
     client.send_all({sockit::buffer(header), sockit::buffer(empty), sockit::buffer(body), sockit::buffer("!")});
+#ifdef __linux__
+    const CallCounts calls = sendmsg_counts;
+#endif
     reader.join();
     CHECK(received.size() == expected.size());
     CHECK(received == expected);
+#ifdef __linux__
+    INFO(calls.calls << " sendmsg calls, " << calls.short_calls << " partial, " << calls.most << " bytes at most");
+    CHECK(calls.short_calls >= 3); // the kernel took the buffers in several calls
+    CHECK(calls.most < static_cast<long>(expected.size()));
+#endif
 }
 
 TEST_CASE("send_all over more buffers than one system call takes", "[tcp][gather]") {
@@ -158,10 +228,82 @@ TEST_CASE("send_batch and recv_batch move many datagrams per call", "[udp][batch
     payloads.push_back(""); // a zero-length datagram is a datagram too
     std::vector<sockit::ConstBuffer> out;
     for (const auto& p : payloads) out.push_back(sockit::buffer(p));
+#ifdef __linux__
+    sendmmsg_counts = {};
+    recvmmsg_counts = {};
+#endif
     CHECK(sender.send_batch(out.data(), out.size(), to) == out.size());
 
     std::vector<std::string> got = receive_all(receiver, payloads.size(), sockit::Address("127.0.0.1", sender.port()));
     CHECK(got == payloads); // loopback keeps order and, with a big buffer, loses nothing
+#ifdef __linux__
+    // Sizes that differ are never segmented: sendmmsg, 64 datagrams a call (64 + 64 + 23).
+    CHECK(sendmmsg_counts.calls == 3);
+    CHECK(sendmmsg_counts.most == 64);
+    CHECK(sendmmsg_counts.least == 23);
+    // Loopback delivers each datagram during the send, so all had arrived: recvmmsg filled
+    // its 64 slots.
+    CHECK(recvmmsg_counts.most == 64);
+    CHECK(recvmmsg_counts.calls <= 4);
+#endif
+}
+
+TEST_CASE("one recv_batch takes every datagram that has arrived; one send_batch sends them in one call",
+          "[udp][batch]") {
+    sockit_test::FdLeakCheck fds;
+    UdpSocket receiver("127.0.0.1", 0);
+    receiver.set_timeout(2s);
+    UdpSocket sender("127.0.0.1", 0);
+    const sockit::Address to("127.0.0.1", receiver.port());
+    const std::size_t count = 10;
+    std::vector<std::string> payloads;
+    for (std::size_t i = 0; i < count; ++i)
+        payloads.push_back("#" + std::string(i, '.')); // sizes differ: no segmentation
+    std::vector<sockit::ConstBuffer> out;
+    for (const auto& p : payloads) out.push_back(sockit::buffer(p));
+    std::vector<std::string> storage(16, std::string(64, '\0'));
+    std::vector<DatagramSlot> slots(16);
+    for (std::size_t i = 0; i < slots.size(); ++i) slots[i].buffer = sockit::buffer(storage[i]);
+    auto received = [&](std::size_t n) {
+        std::vector<std::string> got;
+        for (std::size_t i = 0; i < n; ++i) {
+            CHECK(slots[i].sender == sender.local_address());
+            got.emplace_back(storage[i].data(), slots[i].size);
+        }
+        return got;
+    };
+
+    SECTION("datagrams sent one by one, received with one call") {
+        for (const auto& p : payloads) sender.send_to(p, to); // loopback delivers each during send_to
+#ifdef __linux__
+        recvmmsg_counts = {};
+#endif
+        const std::size_t n = receiver.recv_batch(slots.data(), slots.size());
+        CHECK(n == count);
+        CHECK(received(n) == payloads);
+#ifdef __linux__
+        CHECK(recvmmsg_counts.calls == 1);
+        CHECK(recvmmsg_counts.most == static_cast<long>(count));
+#endif
+    }
+    SECTION("datagrams sent with one call, received one by one") {
+#ifdef __linux__
+        sendmmsg_counts = {};
+#endif
+        CHECK(sender.send_batch(out.data(), out.size(), to) == count);
+#ifdef __linux__
+        CHECK(sendmmsg_counts.calls == 1);
+        CHECK(sendmmsg_counts.most == static_cast<long>(count));
+#endif
+        std::vector<std::string> got;
+        char buf[64];
+        for (std::size_t i = 0; i < count; ++i) {
+            auto d = receiver.recv_from(buf, sizeof buf);
+            CHECK(d.sender == sender.local_address());
+            got.emplace_back(buf, d.size);
+        }
+        CHECK(got == payloads); // every one, in order
+    }
 }
 
 TEST_CASE("recv_batch reports truncation per datagram and honours the timeout", "[udp][batch]") {

@@ -136,7 +136,15 @@ TEST_CASE("any socket class can be handed on as SocketOperations for its options
     for (auto* s : all) {
         tune(*s);
         CHECK(s->timeout() == std::chrono::milliseconds(1500));
-        CHECK(s->get_option<sockit::ReceiveBufferSize>().value() >= 64 * 1024);
+        int raw = 0;
+        socklen_t len = sizeof raw;
+        REQUIRE(::getsockopt(s->native_handle(), SOL_SOCKET, SO_RCVBUF, &raw, &len) == 0);
+        CHECK(s->get_option<sockit::ReceiveBufferSize>().value() == raw);
+#ifdef __linux__
+        CHECK(raw == sockit_test::linux_buffer_size(64 * 1024, "rmem_max")); // the value set, doubled
+#else
+        CHECK(raw >= 64 * 1024);
+#endif
         CHECK(s->is_open());
     }
 }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -29,7 +30,20 @@ struct Report {
     long cpu_us = 0;          ///< CPU time (all threads) from the first EMFILE to recovery
     long wall_us = 0;         ///< wall-clock time over the same window
     bool typed_error = false; ///< the throwing accept() threw an Error with EMFILE and a clear message
+    // The library's own calls while out of descriptors, each timed on the calling thread:
+    bool wait_timed_out = false; ///< a UDP recv with a 300 ms timeout ended in timed_out
+    long wait_cpu_us = 0;        ///< its CPU time (CLOCK_THREAD_CPUTIME_ID)
+    long wait_wall_us = 0;       ///< its wall-clock time
+    bool accept_emfile = false;  ///< an accept with a 300 ms timeout on an idle listener ended in EMFILE
+    long accept_cpu_us = 0;
+    long accept_wall_us = 0;
 };
+
+long thread_cpu_now_us() {
+    ::timespec t{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<long>(t.tv_sec) * 1000000L + t.tv_nsec / 1000;
+}
 
 long cpu_now_us() {
     ::rusage usage{};
@@ -91,12 +105,38 @@ void leave_spare_descriptors(int spare) {
 /// The child's state, shared by its threads.
 struct Child {
     sockit::TcpServer& server;
+    sockit::UdpSocket& idle;        ///< nothing is ever sent to it
+    sockit::TcpServer& idle_server; ///< no client ever connects to it
     int out;
     std::mutex mutex;
     Report report;
     long cpu_start = 0;
     long wall_start = 0;
 };
+
+/// Times, on this thread, two of the library's calls with a 300 ms timeout while the process
+/// has no descriptor left: a recv that must wait it out (it must sleep in the kernel, not
+/// poll in a loop), and an accept on an idle listener (EMFILE: it must fail at once, not
+/// retry until its deadline).
+void measure_library_calls(Child& child) {
+    char buf[16];
+    std::error_code ec;
+    long cpu = thread_cpu_now_us(), wall = wall_now_us();
+    child.idle.recv(buf, sizeof buf, ec);
+    const long wait_cpu = thread_cpu_now_us() - cpu, wait_wall = wall_now_us() - wall;
+    const bool timed_out = ec == std::errc::timed_out;
+    cpu = thread_cpu_now_us();
+    wall = wall_now_us();
+    child.idle_server.accept(ec);
+    const long accept_cpu = thread_cpu_now_us() - cpu, accept_wall = wall_now_us() - wall;
+    std::lock_guard<std::mutex> lock(child.mutex);
+    child.report.wait_timed_out = timed_out;
+    child.report.wait_cpu_us = wait_cpu;
+    child.report.wait_wall_us = wait_wall;
+    child.report.accept_emfile = out_of_descriptors(ec);
+    child.report.accept_cpu_us = accept_cpu;
+    child.report.accept_wall_us = accept_wall;
+}
 
 /// Accepts one client with the documented loop, then echoes until the client closes.
 /// On EMFILE or ENFILE it backs off (50 ms) and tries again: the pending connection stays
@@ -111,16 +151,23 @@ void accept_and_echo(Child& child) {
         }
         auto accepted = child.server.accept(ec);
         if (out_of_descriptors(ec)) {
-            std::lock_guard<std::mutex> lock(child.mutex);
-            if (child.report.failed_accepts++ == 0) {
-                child.cpu_start = cpu_now_us();
-                child.wall_start = wall_now_us();
-                try {
-                    child.server.accept();
-                } catch (const sockit::Error& e) {
-                    child.report.typed_error = out_of_descriptors(e.code()) &&
-                                               std::string(e.what()).find("accept 127.0.0.1:") == 0;
+            bool first = false;
+            {
+                std::lock_guard<std::mutex> lock(child.mutex);
+                first = child.report.failed_accepts++ == 0;
+                if (first) {
+                    child.cpu_start = cpu_now_us();
+                    child.wall_start = wall_now_us();
+                    try {
+                        child.server.accept();
+                    } catch (const sockit::Error& e) {
+                        child.report.typed_error = out_of_descriptors(e.code()) &&
+                                                   std::string(e.what()).find("accept 127.0.0.1:") == 0;
+                    }
                 }
+            }
+            if (first) {
+                measure_library_calls(child);
                 write_all(child.out, "E", 1); // the parent starts its measuring window
             }
         }
@@ -154,7 +201,24 @@ void accept_and_echo(Child& child) {
  */
 [[noreturn]] void serve_with_few_descriptors(sockit::TcpServer& server, int waiting, int out) {
     const int capacity = 3;
-    Child child{server, out, {}, {}, 0, 0};
+    // Opened while descriptors are free; each call path used once, so that nothing the
+    // measured calls do needs a descriptor for the first time.
+    sockit::UdpSocket idle("127.0.0.1", 0);
+    sockit::TcpServer idle_server("127.0.0.1", 0);
+    idle.set_timeout(std::chrono::milliseconds(1));
+    idle_server.set_blocking(false); // a timed accept that waited would wait first next time
+    {
+        char buf[16];
+        std::error_code ec;
+        idle.recv(buf, sizeof buf, ec);
+        if (ec != std::errc::timed_out) ::_exit(8); // also the first check of sockit's error category
+        idle_server.accept(ec);
+        if (out_of_descriptors(ec)) ::_exit(9);
+        (void)thread_cpu_now_us();
+    }
+    idle.set_timeout(300ms);
+    idle_server.set_timeout(300ms);
+    Child child{server, idle, idle_server, out, {}, {}, 0, 0};
     std::atomic<bool> go{false};
     std::vector<std::unique_ptr<JoinedThread>> workers;
     for (int i = 0; i < capacity + waiting; ++i) {
@@ -267,6 +331,22 @@ TEST_CASE("an accept loop out of descriptors neither spins nor dies, and recover
                             << " us");
     CHECK(report.typed_error);
     CHECK(report.failed_accepts >= 1);
+    // The library's calls, out of descriptors. A timed wait sleeps in the kernel: its CPU
+    // time is a small part of the 300 ms it lasts (a wait that polled in a loop would use
+    // it all).
+    INFO("recv with a 300 ms timeout: CPU " << report.wait_cpu_us << " us in " << report.wait_wall_us
+                                            << " us; accept: CPU " << report.accept_cpu_us << " us in "
+                                            << report.accept_wall_us << " us");
+    CHECK(report.wait_timed_out);
+    CHECK(report.wait_wall_us >= 300000);
+    CHECK(report.wait_cpu_us * 10 < report.wait_wall_us);
+    // An accept that cannot get a descriptor fails at once with EMFILE, instead of retrying
+    // until its 300 ms deadline (which would cost about 300 ms of CPU).
+    CHECK(report.accept_emfile);
+    CHECK(report.accept_cpu_us * 10 < 300000);
+    CHECK(report.accept_wall_us < 300000 + 2000000);
+    // The documented loop as a whole, with its 50 ms back-off, over the second out of
+    // descriptors: a loop without the back-off would use all of a CPU.
     CHECK(report.wall_us >= 900000);
-    CHECK(report.cpu_us * 5 < report.wall_us); // a spinning loop would use it all
+    CHECK(report.cpu_us * 5 < report.wall_us);
 }

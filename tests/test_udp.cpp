@@ -180,7 +180,7 @@ TEST_CASE("recv_from times out", "[udp][timeout]") {
         }
     });
     CHECK(took.count() >= 150);
-    CHECK(took.count() < 1000);
+    CHECK(took.count() < 2150); // the timeout and 2 s for a loaded machine
     std::error_code ec;
     server.recv_from(buf, sizeof buf, ec);
     CHECK(ec == Errc::timed_out);

@@ -118,16 +118,20 @@ int main() {
     std::cout << "a client that left: '" << echoed << "', then " << (ec ? ec.message() : "end of stream") << '\n';
 
     // A client blocked in recv is woken the same way, from another thread.
+    std::chrono::milliseconds took{};
     std::thread stopper([&] {
         std::this_thread::sleep_for(std::chrono::milliseconds(50)); // let the client block
         auto start = std::chrono::steady_clock::now();
         server.stop();
         client.shutdown(sockit::Shutdown::both);
-        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-        std::cout << "stopped in " << took.count() << " ms\n";
+        took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     });
     std::string after = client.recv(4); // blocks until the stop: then "" (end of stream)
     stopper.join();
+    // Stopping takes well under a millisecond; the bound leaves room for a loaded machine,
+    // yet a stop that had to wait for the accept loop's one-second poll would often miss it.
+    const bool prompt = took < std::chrono::milliseconds(500);
+    std::cout << "stopped in " << took.count() << " ms" << (prompt ? "" : " (more than 500 ms)") << '\n';
     std::cout << "reply '" << reply << "', then '" << after << "'\n";
-    return reply == "ping" && after.empty() && echoed == "bye" && !ec ? 0 : 1;
+    return reply == "ping" && after.empty() && echoed == "bye" && !ec && prompt ? 0 : 1;
 }
