@@ -115,7 +115,7 @@ TEST_CASE("Address::hash agrees with == and with std::hash", "[address]") {
     CHECK(Address("fe80::1%1", 80).hash() != Address("fe80::1%2", 80).hash()); // the scope counts
 }
 
-TEST_CASE("native_capacity holds any address of the family; set_native_size takes what the system wrote",
+TEST_CASE("native_capacity holds any address of the family, and set_native_size takes what the system wrote",
           "[address][unix]") {
     CHECK(static_cast<std::size_t>(Address::native_capacity()) >= sizeof(::sockaddr_in6));
     CHECK(static_cast<std::size_t>(Address::native_capacity()) >= sizeof(::sockaddr_in));
