@@ -112,7 +112,8 @@ public:
         : std::system_error(code, context), transfer_(std::move(transfer)) {}
 
     /// How many bytes the failed call had sent or received (`send_all`, `recv_exactly`,
-    /// `recv_until`; 0 for other calls): the part of the data that did get through.
+    /// `recv_until`, and the datagrams `send_batch` sent; 0 for other calls): the part of the
+    /// data that did get through.
     std::size_t transferred() const noexcept { return transfer_.bytes; }
     /// The bytes `recv_until` had taken from the socket when it failed: they are no longer in
     /// the socket, so they are handed over here and nothing received is lost.

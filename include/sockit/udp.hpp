@@ -225,19 +225,27 @@ public:
                            std::error_code& ec) noexcept {
         return send_batch_to(datagrams, count, to.native(), to.native_size(), ec);
     }
-    /// Sends `count` datagrams to `to`. @throws Error naming the address.
+    /**
+     * Sends `count` datagrams to `to`.
+     * @throws Error naming the address; its message says how many datagrams went out before
+     *         the one that failed, and `transferred()` their bytes.
+     */
     std::size_t send_batch(const ConstBuffer* datagrams, std::size_t count, const Address& to) {
-        return detail::or_throw([&](std::error_code& ec) { return send_batch(datagrams, count, to, ec); },
-                                detail::At{"send_batch", to});
+        std::error_code ec;
+        std::size_t sent = send_batch(datagrams, count, to, ec);
+        if (ec) throw_batch(ec, to, datagrams, sent, count);
+        return sent;
     }
     /// Sends `count` datagrams to the connected peer.
     std::size_t send_batch(const ConstBuffer* datagrams, std::size_t count, std::error_code& ec) noexcept {
         return send_batch_to(datagrams, count, nullptr, 0, ec);
     }
-    /// Sends `count` datagrams to the connected peer. @throws Error.
+    /// Sends `count` datagrams to the connected peer. @throws Error, as the form with an address.
     std::size_t send_batch(const ConstBuffer* datagrams, std::size_t count) {
-        return detail::or_throw([&](std::error_code& ec) { return send_batch(datagrams, count, ec); },
-                                detail::At{"send_batch", known_peer()});
+        std::error_code ec;
+        std::size_t sent = send_batch(datagrams, count, ec);
+        if (ec) throw_batch(ec, known_peer(), datagrams, sent, count);
+        return sent;
     }
 
     /**
@@ -448,6 +456,15 @@ private:
             ec = make_error_code(Errc::invalid_argument);
         else
             set_option(request, ec);
+    }
+    /// Throws the error of a `send_batch` that sent `sent` of `count` datagrams.
+    [[noreturn]] SOCKIT_COLD static void throw_batch(const std::error_code& ec, const Address& to,
+                                                     const ConstBuffer* datagrams, std::size_t sent,
+                                                     std::size_t count) {
+        detail::throw_error(ec,
+                            detail::context("send_batch", to) + " (sent " + std::to_string(sent) + " of " +
+                                std::to_string(count) + " datagrams)",
+                            detail::Transfer{detail::total_size(datagrams, sent), {}});
     }
     static std::string membership_text(const char* call, const Address& group, const std::string& interface_text) {
         return std::string(call) + " " + group.host() + " on interface " + interface_text;
