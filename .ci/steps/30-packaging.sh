@@ -31,7 +31,7 @@ prefix=$work/prefix
 cmake -S "$root" -B "$work/sockit" -DSOCKIT_BUILD_TESTS=OFF -DSOCKIT_BUILD_EXAMPLES=OFF >/dev/null
 cmake --install "$work/sockit" --prefix "$prefix" >/dev/null
 unexpected=$(cd "$prefix" && find . -type f | sort |
-    grep -vE '^\./(include/sockit/.+\.hpp|share/cmake/sockit/sockit(Config|ConfigVersion|Targets)\.cmake|share/pkgconfig/sockit\.pc|share/doc/sockit/LICENSE)$' || true)
+    grep -vE '^\./(include/sockit/.+\.hpp|share/cmake/sockit/sockit(Config|ConfigVersion|Targets|TlsTargets)\.cmake|share/pkgconfig/sockit(-tls)?\.pc|share/doc/sockit/LICENSE)$' || true)
 [ -z "$unexpected" ] || fail "installed files that are not part of the library: $unexpected"
 for h in "$root"/include/sockit/*.hpp "$root"/include/sockit/detail/*.hpp; do
     cmp -s "$h" "$prefix/include/sockit/${h#"$root"/include/sockit/}" || fail "not installed: $h"
