@@ -218,6 +218,27 @@ TEST_CASE("TLS: bad certificate and key files are named in the error", "[tls]") 
     CHECK_FALSE(ctx);
 }
 
+TEST_CASE("TLS: a server certificate and key from PEM text in memory", "[tls]") {
+    auto read = [](const std::string& path) {
+        std::ifstream in(path, std::ios::binary);
+        return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    };
+    auto ctx = TlsContext::server_from_pem(read(pki().localhost.cert_file), read(pki().localhost.key_file));
+    auto pair = tls_pair(client_context(), ctx, "localhost");
+    Background server([&] { pair.server.handshake(); });
+    pair.client.handshake();
+    server.get();
+    CHECK(pair.client.handshake_done());
+
+    std::error_code ec;
+    TlsContext mismatched = TlsContext::server_from_pem(read(pki().localhost.cert_file), read(pki().other.key_file),
+                                                        ec);
+    CHECK_FALSE(mismatched);
+    CHECK(ec.message() == "key values mismatch");
+    CHECK_THROWS_WITH(TlsContext::server_from_pem("not PEM", read(pki().localhost.key_file)),
+                      contains("TLS server certificate and key (PEM text): no start line"));
+}
+
 TEST_CASE("TLS: a close without close_notify is truncation, not the end of the stream", "[tls]") {
     auto server_ctx = server_context(pki().localhost);
     for (bool clean : {true, false}) {

@@ -219,6 +219,20 @@ public:
         return context;
     }
 
+    /// A context for servers presenting the PEM chain `chain_pem` (the server's certificate
+    /// first) with the PEM private key `key_pem`, both held in memory.
+    static TlsContext server_from_pem(std::string_view chain_pem, std::string_view key_pem,
+                                      std::error_code& ec) noexcept {
+        TlsContext context = make(true, ec);
+        if (!ec) context.use_certificate_pem(chain_pem, key_pem, ec);
+        return ec ? TlsContext() : context;
+    }
+    /// A context for servers presenting a PEM chain and key held in memory. @throws TlsError.
+    static TlsContext server_from_pem(std::string_view chain_pem, std::string_view key_pem) {
+        return detail::or_throw_tls([&](std::error_code& ec) { return server_from_pem(chain_pem, key_pem, ec); },
+                                    "TLS server certificate and key (PEM text)");
+    }
+
     /// A context that owns nothing.
     TlsContext() noexcept = default;
 
@@ -293,6 +307,47 @@ public:
         std::error_code ec;
         use_certificate(chain_file, key_file, ec, &failed);
         if (ec) detail::throw_tls(ec, failed);
+    }
+
+    /// Presents the PEM chain `chain_pem` (the certificate first) with the PEM key `key_pem`,
+    /// both held in memory. The key must match.
+    void use_certificate_pem(std::string_view chain_pem, std::string_view key_pem, std::error_code& ec) noexcept {
+        if (!settable(ec)) return;
+        if (chain_pem.size() > INT_MAX || key_pem.size() > INT_MAX) {
+            ec = make_error_code(Errc::invalid_argument);
+            return;
+        }
+        ::ERR_clear_error();
+        BIO* chain = ::BIO_new_mem_buf(chain_pem.data(), static_cast<int>(chain_pem.size()));
+        BIO* key_bio = ::BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size()));
+        bool ok = chain != nullptr && key_bio != nullptr;
+        X509* leaf = ok ? ::PEM_read_bio_X509_AUX(chain, nullptr, nullptr, nullptr) : nullptr;
+        ok = leaf != nullptr && ::SSL_CTX_use_certificate(ctx(), leaf) == 1;
+        ::X509_free(leaf);
+        if (ok) {
+            ::SSL_CTX_clear_chain_certs(ctx());
+            while (X509* more = ::PEM_read_bio_X509(chain, nullptr, nullptr, nullptr)) {
+                if (::SSL_CTX_add0_chain_cert(ctx(), more) != 1) {
+                    ::X509_free(more);
+                    ok = false;
+                    break;
+                }
+            }
+            const unsigned long last = ::ERR_peek_last_error();
+            if (ok && ERR_GET_LIB(last) == ERR_LIB_PEM && ERR_GET_REASON(last) == PEM_R_NO_START_LINE)
+                ::ERR_clear_error(); // the end of the chain
+        }
+        EVP_PKEY* key = ok ? ::PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr) : nullptr;
+        ok = key != nullptr && ::SSL_CTX_use_PrivateKey(ctx(), key) == 1 && ::SSL_CTX_check_private_key(ctx()) == 1;
+        ::EVP_PKEY_free(key);
+        ::BIO_free(chain);
+        ::BIO_free(key_bio);
+        if (!ok) ec = ::ERR_peek_error() == 0 ? make_error_code(TlsErrc::no_memory) : detail::take_openssl_error();
+    }
+    /// Presents a PEM chain and key held in memory. @throws TlsError ("key values mismatch", ...).
+    void use_certificate_pem(std::string_view chain_pem, std::string_view key_pem) {
+        detail::or_throw_tls([&](std::error_code& ec) { use_certificate_pem(chain_pem, key_pem, ec); },
+                             "TLS certificate and key (PEM text)");
     }
 
     /// A server's demand for client certificates (verified against the CAs this context trusts).
