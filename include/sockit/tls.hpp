@@ -189,7 +189,7 @@ public:
         ::SSL_CTX_set_verify(context.ctx(), SSL_VERIFY_PEER, nullptr);
         if (::SSL_CTX_set_default_verify_paths(context.ctx()) != 1) {
             ec = detail::take_openssl_error();
-            return TlsContext();
+            return {};
         }
         return context;
     }
@@ -457,7 +457,7 @@ private:
         s.ctx = ::SSL_CTX_new(server ? ::TLS_server_method() : ::TLS_client_method());
         if (s.ctx == nullptr || ::SSL_CTX_set_min_proto_version(s.ctx, TLS1_2_VERSION) != 1) {
             ec = detail::take_openssl_error();
-            return TlsContext();
+            return {};
         }
         // A record at a time, and a retried write may come from another address (send_all
         // after a would-block): the bytes must be the same, as OpenSSL requires.
@@ -579,6 +579,10 @@ inline int TlsContext::note_server_name(SSL* ssl, int*, void*) noexcept {
  * `wants_write()` says whether to wait for writability (else readability) before calling
  * again. Data already decrypted is not seen by poll: read while `pending()` is non-zero.
  * A send that would block must be repeated with the same bytes (send_all does).
+ *
+ * One thread at a time: unlike a plain socket, a TLS stream cannot have one thread
+ * receiving while another sends, as both change the one OpenSSL connection state. Streams
+ * made from one context may each be used by a thread of their own.
  */
 class TlsStream : public SocketOperations {
 public:
@@ -660,8 +664,9 @@ public:
     TlsStream& operator=(TlsStream&& other) noexcept {
         if (this != &other) {
             notify_close_quietly();
-            SocketOperations::operator=(std::move(other));
             session_ = std::move(other.session_);
+            last_failure_ = other.last_failure_;
+            SocketOperations::operator=(std::move(other)); // closes this socket, takes other's
         }
         return *this;
     }
