@@ -5,7 +5,10 @@
 #include <string>
 #include <system_error>
 
+#include <atomic>
 #include <csignal>
+#include <fcntl.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +40,26 @@ TlsPair tls_pair(const TlsContext& client_ctx, const TlsContext& server_ctx, con
     out.server.set_timeout(5s);
     return out;
 }
+
+std::atomic<int> usr1_seen{0};
+void count_usr1(int) { usr1_seen.fetch_add(1); }
+
+/// A SIGUSR1 handler without SA_RESTART (so that blocked calls see EINTR) for the object's life.
+class Usr1Handler {
+public:
+    Usr1Handler() {
+        struct sigaction sa {};
+        sa.sa_handler = count_usr1;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGUSR1, &sa, &old_);
+    }
+    ~Usr1Handler() { ::sigaction(SIGUSR1, &old_, nullptr); }
+    Usr1Handler(const Usr1Handler&) = delete;
+    Usr1Handler& operator=(const Usr1Handler&) = delete;
+
+private:
+    struct sigaction old_ {};
+};
 
 /// The client's handshake error against a server presenting `who` (the server's own
 /// failure, an alert from the client, is ignored).
@@ -84,6 +107,7 @@ TEST_CASE("TLS: a verified exchange over loopback ends with close_notify", "[tls
     CHECK(server_got == "hello\n");
     CHECK(server_end == 0);
     CHECK(pair.client.version() == "TLSv1.3");
+    CHECK((::fcntl(pair.client.native_handle(), F_GETFD) & FD_CLOEXEC) != 0);
     CHECK(pair.server.server_name() == "localhost"); // SNI as the server saw it
 }
 
@@ -374,4 +398,70 @@ TEST_CASE("TLS: the error_code forms give the codes the exceptions carry", "[tls
     } catch (const sockit::TlsError& e) {
         CHECK(e.code() == frozen);
     }
+}
+
+TEST_CASE("TLS: signals during a wait are retried within the call's one deadline", "[tls][eintr]") {
+    auto server_ctx = server_context(pki().localhost);
+    auto pair = tls_pair(client_context(), server_ctx, "localhost");
+    Background handshake([&] { pair.server.handshake(); });
+    pair.client.handshake();
+    handshake.get();
+    Usr1Handler handler;
+    usr1_seen = 0;
+    const pthread_t reader = ::pthread_self();
+    std::atomic<bool> stop{false};
+    Background signaller([&] {
+        while (!stop) {
+            ::pthread_kill(reader, SIGUSR1);
+            std::this_thread::sleep_for(20ms);
+        }
+    });
+    SECTION("a timed recv times out once, after its timeout, not later") {
+        pair.client.set_timeout(300ms);
+        char byte;
+        std::error_code ec;
+        auto took = elapsed([&] { pair.client.recv(&byte, 1, ec); });
+        stop = true;
+        signaller.get();
+        CHECK(ec == std::errc::timed_out);
+        CHECK(took >= 290ms);
+        CHECK(took < 1500ms);
+        CHECK(usr1_seen > 0);
+    }
+    SECTION("a blocking recv goes on waiting and gets the data") {
+        pair.client.set_timeout(std::nullopt);
+        Background sender([&] {
+            std::this_thread::sleep_for(300ms);
+            pair.server.send_all("late");
+        });
+        char buf[4];
+        pair.client.recv_exactly(buf, 4);
+        stop = true;
+        signaller.get();
+        sender.get();
+        CHECK(std::string(buf, 4) == "late");
+        CHECK(usr1_seen > 0);
+    }
+}
+
+TEST_CASE("TLS: a minimum version the peer does not reach is refused", "[tls]") {
+    auto server_ctx = server_context(pki().localhost);
+    server_ctx.set_min_version(sockit::TlsVersion::v1_3);
+    auto client_ctx = client_context();
+    SSL_CTX_set_max_proto_version(client_ctx.native_handle(), TLS1_2_VERSION); // a TLS 1.2-only client
+    auto pair = tls_pair(client_ctx, server_ctx, "localhost");
+    std::error_code server_ec;
+    Background server([&] { pair.server.handshake(server_ec); });
+    std::error_code ec;
+    pair.client.handshake(ec);
+    pair.client.close();
+    server.get();
+    CHECK(server_ec.message() == "unsupported protocol");
+    CHECK(ec.category() == sockit::tls_openssl_category());
+    // With TLS 1.2 allowed again (a fresh context), the same client connects with TLS 1.2.
+    auto pair12 = tls_pair(client_ctx, server_context(pki().localhost), "localhost");
+    Background server12([&] { pair12.server.handshake(); });
+    pair12.client.handshake();
+    server12.get();
+    CHECK(pair12.client.version() == "TLSv1.2");
 }
