@@ -659,6 +659,7 @@ public:
         return tls;
     }
 
+    /// Takes `other`'s connection; `other` is left owning nothing.
     TlsStream(TlsStream&& other) noexcept = default;
     /// Closes this stream (sending close_notify if it can without waiting), then takes `other`'s.
     TlsStream& operator=(TlsStream&& other) noexcept {
