@@ -465,3 +465,21 @@ TEST_CASE("TLS: a minimum version the peer does not reach is refused", "[tls]") 
     server12.get();
     CHECK(pair12.client.version() == "TLSv1.2");
 }
+
+TEST_CASE("TLS: a handshake run by the first recv shares that call's one deadline", "[tls][timeout]") {
+    auto server_ctx = server_context(pki().localhost);
+    auto pair = tls_pair(client_context(), server_ctx, "localhost");
+    pair.client.set_timeout(600ms);
+    Background server([&] {
+        std::this_thread::sleep_for(300ms); // a slow server: half the client's timeout goes on the handshake
+        pair.server.handshake();
+    });
+    char byte;
+    std::error_code ec;
+    auto took = elapsed([&] { pair.client.recv(&byte, 1, ec); }); // the handshake, then a wait for data
+    server.get();
+    CHECK(pair.client.handshake_done());
+    CHECK(ec == std::errc::timed_out);
+    CHECK(took >= 590ms);
+    CHECK(took < 850ms); // not 300 ms of handshake plus a fresh 600 ms for the data
+}
