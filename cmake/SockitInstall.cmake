@@ -14,6 +14,13 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/sockit" DESTINATION "${CMAKE_IN
 install(TARGETS sockit EXPORT sockitTargets)
 install(EXPORT sockitTargets NAMESPACE sockit:: DESTINATION "${SOCKIT_INSTALL_CMAKEDIR}")
 
+# sockit::tls goes in an export set of its own, which sockitConfig.cmake loads only when
+# OpenSSL 3 is found where sockit is used (find_package(sockit COMPONENTS tls) requires it).
+if(TARGET sockit_tls)
+  install(TARGETS sockit_tls EXPORT sockitTlsTargets)
+  install(EXPORT sockitTlsTargets NAMESPACE sockit:: DESTINATION "${SOCKIT_INSTALL_CMAKEDIR}")
+endif()
+
 configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/sockitConfig.cmake.in"
                               "${PROJECT_BINARY_DIR}/sockitConfig.cmake"
                               INSTALL_DESTINATION "${SOCKIT_INSTALL_CMAKEDIR}")
@@ -45,5 +52,9 @@ else()
 endif()
 configure_file("${PROJECT_SOURCE_DIR}/cmake/sockit.pc.in" "${PROJECT_BINARY_DIR}/sockit.pc" @ONLY)
 install(FILES "${PROJECT_BINARY_DIR}/sockit.pc" DESTINATION "${SOCKIT_INSTALL_PKGCONFIGDIR}")
+if(TARGET sockit_tls)
+  configure_file("${PROJECT_SOURCE_DIR}/cmake/sockit-tls.pc.in" "${PROJECT_BINARY_DIR}/sockit-tls.pc" @ONLY)
+  install(FILES "${PROJECT_BINARY_DIR}/sockit-tls.pc" DESTINATION "${SOCKIT_INSTALL_PKGCONFIGDIR}")
+endif()
 
 install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/sockit")

@@ -31,7 +31,7 @@ prefix=$work/prefix
 cmake -S "$root" -B "$work/sockit" -DSOCKIT_BUILD_TESTS=OFF -DSOCKIT_BUILD_EXAMPLES=OFF >/dev/null
 cmake --install "$work/sockit" --prefix "$prefix" >/dev/null
 unexpected=$(cd "$prefix" && find . -type f | sort |
-    grep -vE '^\./(include/sockit/.+\.hpp|share/cmake/sockit/sockit(Config|ConfigVersion|Targets)\.cmake|share/pkgconfig/sockit\.pc|share/doc/sockit/LICENSE)$' || true)
+    grep -vE '^\./(include/sockit/.+\.hpp|share/cmake/sockit/sockit(Config|ConfigVersion|Targets|TlsTargets)\.cmake|share/pkgconfig/sockit(-tls)?\.pc|share/doc/sockit/LICENSE)$' || true)
 [ -z "$unexpected" ] || fail "installed files that are not part of the library: $unexpected"
 for h in "$root"/include/sockit/*.hpp "$root"/include/sockit/detail/*.hpp; do
     cmp -s "$h" "$prefix/include/sockit/${h#"$root"/include/sockit/}" || fail "not installed: $h"
@@ -46,6 +46,7 @@ diff <(cd "$prefix" && find . | sort) <(cd "$work/prefix-all" && find . | sort) 
 
 # 2. find_package, and version requests: compatible ones configure, newer or other majors fail.
 cmake_consumer find_package "$consumers/find_package" -DCMAKE_PREFIX_PATH="$prefix"
+cmake_consumer find_package_tls "$consumers/find_package_tls" -DCMAKE_PREFIX_PATH="$prefix"
 say "version requests"
 request() {
     cmake -S "$consumers/find_package_version" -B "$work/version-$1" -DCMAKE_PREFIX_PATH="$prefix" \
@@ -87,6 +88,10 @@ echo "pkg-config --cflags sockit: $cflags"
 # shellcheck disable=SC2046,SC2086
 g++ -std=c++17 $cxxflags $cflags "$consumers/consumer.cpp" $(pkg-config --libs sockit) -o "$work/pkg-config-consumer"
 run_consumer "$work/pkg-config-consumer"
+# shellcheck disable=SC2046
+g++ -std=c++17 $cxxflags $(pkg-config --cflags sockit-tls) "$consumers/consumer_tls.cpp" $(pkg-config --libs sockit-tls) \
+    -o "$work/pkg-config-tls-consumer"
+run_consumer "$work/pkg-config-tls-consumer"
 
 # 6. No build system at all: the command line the README promises.
 say "g++ -std=c++17 -I include"

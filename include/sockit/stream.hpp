@@ -6,10 +6,12 @@
 #include <istream>
 #include <memory>
 #include <streambuf>
+#include <string>
 #include <system_error>
 #include <utility>
 
 #include "sockit/address.hpp"
+#include "sockit/detail/throwing.hpp"
 #include "sockit/error.hpp"
 #include "sockit/tcp.hpp"
 
@@ -17,17 +19,30 @@ namespace sockit {
 
 namespace detail {
 
-/// The stream buffer behind SocketStream: one receive and one send buffer.
-class SocketStreamBuf final : public std::streambuf {
+/// How `BasicSocketStream` throws the errors of a `Stream`: as `throw_error` maps them,
+/// unless the stream's header specializes this for codes of its own (tls.hpp does).
+template <class Stream>
+struct StreamErrors {
+    /// Throws the exception of `ec`, described by `context`.
+    [[noreturn]] static void raise(const std::error_code& ec, const std::string& context) { throw_error(ec, context); }
+};
+
+/**
+ * The stream buffer behind BasicSocketStream: one receive and one send buffer over any
+ * stream with `recv(void*, size_t, error_code&)`, `send_all(const void*, size_t,
+ * error_code&)` and `peer_address(error_code&)` (TcpStream, UnixStream, TlsStream).
+ */
+template <class Stream>
+class BasicSocketStreamBuf final : public std::streambuf {
 public:
-    SocketStreamBuf(TcpStream& stream, std::size_t size)
+    BasicSocketStreamBuf(Stream& stream, std::size_t size)
         : stream_(stream), size_(size < 16 ? 16 : size), storage_(new char[2 * size_]), peer_(peer_of(stream)) {
         setg(in(), in(), in());
         setp(out(), out() + size_);
     }
-    SocketStreamBuf(const SocketStreamBuf&) = delete;
-    SocketStreamBuf& operator=(const SocketStreamBuf&) = delete;
-    ~SocketStreamBuf() override {
+    BasicSocketStreamBuf(const BasicSocketStreamBuf&) = delete;
+    BasicSocketStreamBuf& operator=(const BasicSocketStreamBuf&) = delete;
+    ~BasicSocketStreamBuf() override {
         std::error_code ignored;
         flush_out(ignored);
     }
@@ -92,13 +107,16 @@ protected:
     }
 
 private:
-    TcpStream& stream_;
+    using int_type = std::streambuf::int_type;
+    using traits_type = std::streambuf::traits_type;
+
+    Stream& stream_;
     std::size_t size_;
     std::unique_ptr<char[]> storage_;
     std::error_code error_;
     Address peer_; // taken at construction: after a reset or EPIPE, getpeername fails
 
-    static Address peer_of(const TcpStream& stream) noexcept {
+    static Address peer_of(const Stream& stream) noexcept {
         std::error_code ignored;
         return stream.peer_address(ignored);
     }
@@ -110,21 +128,26 @@ private:
     // exceptions for badbit; error() keeps the code either way.
     [[noreturn]] void fail(const std::error_code& ec, const char* call) {
         error_ = ec;
-        detail::throw_error(ec, detail::context(call, peer_));
+        StreamErrors<Stream>::raise(ec, detail::context(call, peer_));
     }
 };
 
 /// Holds the stream and its buffer so they are built before std::iostream.
+template <class Stream>
 struct SocketStreamStorage {
-    SocketStreamStorage(TcpStream&& s, std::size_t size) : socket_(std::move(s)), buf_(socket_, size) {}
-    TcpStream socket_;
-    SocketStreamBuf buf_;
+    SocketStreamStorage(Stream&& s, std::size_t size) : socket_(std::move(s)), buf_(socket_, size) {}
+    Stream socket_;
+    BasicSocketStreamBuf<Stream> buf_;
 };
+
+/// The stream buffer behind SocketStream (the 1.x name).
+using SocketStreamBuf = BasicSocketStreamBuf<TcpStream>;
 
 } // namespace detail
 
 /**
- * A `std::iostream` over a connected TCP socket (Python's `makefile`).
+ * A `std::iostream` over a connected stream: `SocketStream` over TCP (Python's `makefile`),
+ * `BasicSocketStream<UnixStream>`, `TlsSocketStream` (tls.hpp).
  *
  * Reads and writes are buffered; `flush()` (or `std::endl`) sends everything
  * written so far, and pending output is also sent before the stream blocks to
@@ -140,20 +163,26 @@ struct SocketStreamStorage {
  * std::getline(io, line);
  * @endcode
  */
-class SocketStream : private detail::SocketStreamStorage, public std::iostream {
+template <class Stream>
+class BasicSocketStream : private detail::SocketStreamStorage<Stream>, public std::iostream {
+    using Storage = detail::SocketStreamStorage<Stream>;
+
 public:
     /// Takes ownership of a connected stream; `buffer_size` bytes each way.
-    explicit SocketStream(TcpStream&& stream, std::size_t buffer_size = 8192)
-        : detail::SocketStreamStorage(std::move(stream), buffer_size), std::iostream(&buf_) {}
+    explicit BasicSocketStream(Stream&& stream, std::size_t buffer_size = 8192)
+        : Storage(std::move(stream), buffer_size), std::iostream(&this->buf_) {}
 
     /// Sends any buffered output (errors ignored), then closes the socket.
-    ~SocketStream() override = default;
+    ~BasicSocketStream() override = default;
 
     /// The socket, e.g. to set a timeout or shut down one direction.
-    TcpStream& socket() noexcept { return socket_; }
+    Stream& socket() noexcept { return this->socket_; }
 
     /// The error that stopped the stream, if any (empty at end of stream).
-    std::error_code error() const noexcept { return buf_.error(); }
+    std::error_code error() const noexcept { return this->buf_.error(); }
 };
+
+/// A `std::iostream` over a connected TCP socket.
+using SocketStream = BasicSocketStream<TcpStream>;
 
 } // namespace sockit

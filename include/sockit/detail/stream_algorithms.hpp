@@ -124,15 +124,17 @@ std::string recv_until(PeekSome&& peek_some, RecvSome&& recv_some, std::string_v
 
 /// Throws the error of a `recv_until` that got `out` before failing: the exception hands the
 /// bytes over (`received()`), and the message says what the limit was or how much came.
+/// `raise` throws it (`throw_error` unless a stream maps its own codes to its own classes).
 [[noreturn]] SOCKIT_COLD inline void throw_recv_until(const std::error_code& ec, const Address& peer, std::string out,
-                                                      std::size_t max_size) {
+                                                      std::size_t max_size, RaiseError raise = throw_error) {
     std::string text = context("recv_until", peer);
     if (ec == Errc::limit_exceeded)
         text += " (no delimiter within the limit of " + std::to_string(max_size) + " bytes)";
     else
         text += " (" + std::to_string(out.size()) + " bytes received before this, kept in the exception)";
     const std::size_t bytes = out.size();
-    throw_error(ec, text, Transfer{bytes, std::move(out)});
+    raise(ec, text, Transfer{bytes, std::move(out)});
+    throw_error(ec, text); // not reached: `raise` throws
 }
 
 } // namespace sockit::detail

@@ -79,14 +79,19 @@ T or_no_memory(std::error_code& ec, Make&& make) noexcept {
     }
 }
 
+/// A function that throws the exception of an error code (`throw_error`, or a stream's own
+/// mapping to its own exception classes).
+using RaiseError = void (*)(const std::error_code&, const std::string&, Transfer);
+
 /// Throws the error of a transfer (`send_all`, `recv_exactly`) that stopped after `done` of
-/// `total` bytes; the exception's `transferred()` is `done`.
+/// `total` bytes; the exception's `transferred()` is `done`. `raise` throws it.
 [[noreturn]] SOCKIT_COLD inline void throw_partial(const std::error_code& ec, const char* call, const Address& address,
-                                                   std::size_t done, std::size_t total, const char* verb = "sent") {
-    throw_error(ec,
-                context(call, address) + " (" + verb + " " + std::to_string(done) + " of " + std::to_string(total) +
-                    " bytes)",
-                Transfer{done, {}});
+                                                   std::size_t done, std::size_t total, const char* verb = "sent",
+                                                   RaiseError raise = throw_error) {
+    std::string text = context(call, address) + " (" + verb + " " + std::to_string(done) + " of " +
+                       std::to_string(total) + " bytes)";
+    raise(ec, text, Transfer{done, {}});
+    throw_error(ec, text); // not reached: `raise` throws
 }
 
 } // namespace sockit::detail
