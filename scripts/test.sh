@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
-ensure_packages cmake g++ catch2 libasio-dev libssl-dev openssl python3
+ensure_packages cmake g++ catch2 libasio-dev libssl-dev openssl python3 iproute2
 
 build_dir=${SOCKIT_BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${SOCKIT_CMAKE_ARGS:-}
