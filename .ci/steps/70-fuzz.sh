@@ -5,12 +5,12 @@ seconds=${SOCKIT_FUZZ_SECONDS:-20}
 dir=build-ci-fuzz
 cmake -S . -B "$dir" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSOCKIT_BUILD_FUZZERS=ON -DSOCKIT_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$dir" --target sockit_fuzz_address sockit_fuzz_stream_lines -j"$(nproc)"
+cmake --build "$dir" --target sockit_fuzz_address sockit_fuzz_stream_lines sockit_fuzz_tls_server -j"$(nproc)"
 # A run that passes prints its last two lines; a failing run prints its whole log (the
 # sanitizer's report and stack, libFuzzer's summary) and keeps the crashing input in
 # $dir/crashes/, printed as hex too, and the step fails after fuzzing every target.
 failed=()
-for target in address stream_lines; do
+for target in address stream_lines tls_server; do
     work=$(mktemp -d)
     echo "fuzzing $target for ${seconds}s"
     status=0
