@@ -29,6 +29,13 @@ int main() {
                   << info.congestion_window() << " segments, "
                   << info.bytes_acked().value_or(0) << " bytes acked, "
                   << info.retransmissions() << " retransmitted\n";
+
+        sockit::UdpSocket dual(sockit::Family::v6);           // IPv6, and IPv4-mapped peers
+        dual.set_option(sockit::TrafficClass(0x28));          // IPv6 packets' DSCP and ECN byte
+        dual.set_option(sockit::TypeOfService(0x28));         // the same for IPv4-mapped peers
+        std::error_code ec;
+        dual.set_option(sockit::BindToDevice("lo"), ec);      // needs CAP_NET_RAW: may be refused
+        std::cout << "bound to device: " << (ec ? ec.message() : "lo") << '\n';
         return info.state() == sockit::TcpState::established ? 0 : 1;
     } catch (const sockit::Error& e) {
         std::cerr << "tcp_extras: " << e.what() << '\n';
