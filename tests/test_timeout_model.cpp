@@ -373,3 +373,39 @@ TEST_CASE("a listener's copies keep their own timeouts too", "[timeout][handles]
     CHECK_FALSE(ec);
     CHECK(accepted.first.is_open());
 }
+
+TEST_CASE("a timed send to a full Unix-domain datagram receiver waits without spinning", "[timeout][unix]") {
+    // poll(2) calls an unconnected Unix-domain datagram socket writable even while the receiver's
+    // queue is full, so each wait returns at once and each send would block again.
+    sockit_test::FdLeakCheck leaks;
+    const auto name = sockit::UnixAddress::abstract("sockit-full-receiver-" + std::to_string(::getpid()));
+    sockit::UnixDatagram receiver(name);
+    sockit::UnixDatagram sender = sockit::UnixDatagram::open();
+    sender.set_blocking(false);
+    std::error_code ec;
+    int queued = 0;
+    while (!ec && queued < 100000) {
+        sender.send_to("x", name, ec);
+        if (!ec) ++queued;
+    }
+    REQUIRE(ec == std::errc::resource_unavailable_try_again);
+    REQUIRE(queued > 0);
+
+    sender.set_timeout(300ms);
+    ::timespec cpu_before{}, cpu_after{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_before);
+    auto took = sockit_test::elapsed([&] { sender.send_to("x", name, ec); });
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_after);
+    const auto cpu_us = (cpu_after.tv_sec - cpu_before.tv_sec) * 1000000L +
+                        (cpu_after.tv_nsec - cpu_before.tv_nsec) / 1000;
+    INFO("CPU time " << cpu_us << " us over " << took.count() << " ms");
+    CHECK(ec == sockit::Errc::timed_out);
+    CHECK(took >= 300ms);
+    CHECK(took < 2300ms);
+    CHECK(cpu_us < 20000); // a loop of poll and send took 54 ms of CPU in these 300 ms
+
+    // Room again: the send goes through within the timeout.
+    char buf[8];
+    receiver.recv(buf, sizeof buf);
+    sender.send_to("y", name);
+}

@@ -489,6 +489,16 @@ inline short poll_for(native_handle_type fd, short events, std::int64_t ns, std:
 #endif
 }
 
+/// Sleeps about `ms` milliseconds (a signal may end it sooner): for waits that readiness cannot
+/// tell, such as room in an unconnected Unix-domain datagram socket's receiver.
+inline void pause_ms(int ms) noexcept {
+#ifdef _WIN32
+    ::Sleep(static_cast<DWORD>(ms));
+#else
+    ::poll(nullptr, 0, ms);
+#endif
+}
+
 /// bind(2).
 inline void bind(native_handle_type fd, const ::sockaddr* addr, socklen_type len, std::error_code& ec) noexcept {
     check(::bind(fd, addr, len), ec);

@@ -126,6 +126,21 @@ inline bool wait_first(native_handle_type fd, Direction direction, std::int64_t 
     return true;
 }
 
+/**
+ * After the `tries`-th wait in a row that found the socket ready while the call would still
+ * block: a pause before the next wait, doubling from 1 ms to 64 ms and never past the deadline.
+ * Readiness can be wrong for good: poll(2) calls an unconnected Unix-domain datagram socket
+ * writable while its receiver's queue is full, and each wait would return at once.
+ */
+SOCKIT_COLD inline void pause_after_false_readiness(int tries, std::int64_t timeout_ns, Deadline& deadline) noexcept {
+    std::int64_t ms = std::int64_t(1) << (tries < 8 ? tries - 2 : 6);
+    if (timeout_ns > 0) {
+        const std::int64_t left_ms = deadline.left(timeout_ns) / 1000000;
+        if (left_ms < ms) ms = left_ms;
+    }
+    if (ms > 0) ops::pause_ms(static_cast<int>(ms));
+}
+
 /// The rest of `timed_io` after its first attempt failed: retries while `retry_after_error`
 /// says so. Out of line, so that the call that succeeds at once stays small.
 template <class Attempt, class Result>
@@ -133,7 +148,14 @@ SOCKIT_NOINLINE Result timed_io_retry(native_handle_type fd, Direction direction
                                       Deadline& deadline, bool& waited, Attempt& attempt, std::error_code& ec,
                                       Result result) noexcept {
     const int flags = call_flags(timeout_ns);
-    while (ec && retry_after_error(fd, direction, timeout_ns, deadline, waited, ec)) result = attempt(flags, ec);
+    int ready_in_vain = 0; // waits in a row after which the call would still block
+    while (ec && retry_after_error(fd, direction, timeout_ns, deadline, waited, ec)) {
+        result = attempt(flags, ec);
+        if (!ec || !is_would_block(ec))
+            ready_in_vain = 0;
+        else if (++ready_in_vain > 1) // once is a race (another reader took it); twice, a wait that cannot wait
+            pause_after_false_readiness(ready_in_vain, timeout_ns, deadline);
+    }
     return result;
 }
 
