@@ -72,15 +72,25 @@ TEST_CASE("network_interfaces reports the interfaces and addresses a namespace w
         if (!e.expect(sockit_test::run("ip link add sockit0 type veth peer name sockit1 && "
                                        "ip addr add 10.200.0.1/24 broadcast 10.200.0.255 dev sockit0 && "
                                        "ip addr add 10.201.0.1/16 dev sockit0 && "
-                                       "ip -6 addr add fd00:5::1/64 dev sockit0 nodad && ip link set sockit0 up"),
-                      "a veth pair with addresses"))
+                                       "ip -6 addr add fd00:5::1/64 dev sockit0 nodad && ip link set sockit0 up && "
+                                       "ip tuntap add dev sockit2 mode tun && "
+                                       "ip addr add 10.9.0.1 peer 10.9.0.2 dev sockit2"),
+                      "a veth pair and a tun device with addresses"))
             return e.result();
         auto list = sockit::network_interfaces();
-        e.expect(list.size() == 3, "lo, sockit0 and sockit1: " + std::to_string(list.size()));
+        e.expect(list.size() == 4, "lo, sockit0, sockit1 and sockit2: " + std::to_string(list.size()));
+        // A point-to-point link: its "broadcast" is the peer's address.
+        const sockit::NetworkInterface* tun = find(list, "sockit2");
+        if (e.expect(tun != nullptr, "the tun device listed")) {
+            e.expect(tun->is_point_to_point() && !tun->supports_broadcast(), "sockit2 is point-to-point");
+            const sockit::InterfaceAddress* p = find(*tun, "10.9.0.1");
+            e.expect(p != nullptr && p->broadcast && p->broadcast->host() == "10.9.0.2", "its peer's address");
+        }
         const sockit::NetworkInterface* up = find(list, "sockit0");
         const sockit::NetworkInterface* down = find(list, "sockit1");
         if (!e.expect(up != nullptr && down != nullptr, "both ends listed")) return e.result();
-        e.expect(up->is_up() && !up->is_loopback() && up->supports_broadcast() && up->supports_multicast(),
+        e.expect(up->is_up() && !up->is_loopback() && up->supports_broadcast() && up->supports_multicast() &&
+                     !up->is_point_to_point(),
                  "sockit0's flags");
         e.expect(up->index == ::if_nametoindex("sockit0"), "sockit0's index");
         e.expect(!down->is_up(), "sockit1 is down");

@@ -95,6 +95,7 @@ TEST_CASE("TcpInfo reads the connection's state, round-trip time and bytes ackno
     CHECK(info.state() == TcpState::established);
     CHECK(info.bytes_acked() == data.size() + 1);
     CHECK(info.bytes_sent() >= data.size());
+    CHECK(info.bytes_retransmitted() == 0u);
     CHECK(info.round_trip_time() > 0us);
     CHECK(info.round_trip_time() < 1s);
     CHECK(info.congestion_window() >= 1);

@@ -65,7 +65,9 @@ TEST_CASE("Without its destination a wildcard-bound server's reply is dropped by
 TEST_CASE("recv_routed and send_from over IPv6, truncation and errors", "[udp][route]") {
     REQUIRE(sockit_test::has_ipv6());
     UdpSocket server("::", 0);
-    server.set_receive_destination(true);
+    std::error_code on;
+    server.set_receive_destination(true, on);
+    CHECK_FALSE(on);
     server.set_timeout(5s);
     UdpSocket client(Address("::1", 0));
     client.set_timeout(5s);
@@ -95,6 +97,9 @@ TEST_CASE("recv_routed and send_from over IPv6, truncation and errors", "[udp][r
     // A source address this host does not have is refused by the system, named in the error.
     CHECK_THROWS_WITH(plain.send_from("x", client.local_address(), Address("192.0.2.1", 0)),
                       sockit_test::contains("send_from " + client.local_address().to_string()));
+    // No destination address: refused before any system call.
+    CHECK(plain.send_from("x", 1, Address(), Address(), 0, ec) == 0);
+    CHECK(ec == std::errc::address_family_not_supported);
     // Timeouts as recv_from.
     plain.set_timeout(50ms);
     route = plain.recv_routed(buf, sizeof buf, ec);
