@@ -1,21 +1,28 @@
 // SPDX-License-Identifier: MIT
-// Shared test helpers: the Catch2 2/3 include, descriptor counting, threads that
+// Shared test helpers: the Catch2 2/3 include, skips, descriptor counting, threads that
 // are always joined, and deadlines.
 #pragma once
 
 #ifdef SOCKIT_CATCH2_V3
 #include <catch2/catch_all.hpp>
+#include <catch2/reporters/catch_reporter_event_listener.hpp>
+#include <catch2/reporters/catch_reporter_registrars.hpp>
 #else
+#define CATCH_CONFIG_EXTERNAL_INTERFACES // the listener base and registrar (SkipListener)
 #include <catch2/catch.hpp>
 #endif
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -41,6 +48,110 @@
 #include <sockit/sockit.hpp>
 
 namespace sockit_test {
+
+// Skips. A test that cannot run on this host calls SOCKIT_SKIP(reason), which records the
+// skip and returns. Whether the host can run it is decided with the system's own calls, never
+// with sockit's: a sockit bug must fail a test, not skip it. A skip
+//  - prints "SKIP: <test case>: <reason>" on stderr;
+//  - appends "<test case>: <reason>" to the skip log, $SOCKIT_SKIP_LOG or else
+//    SOCKIT_SKIP_LOG_DEFAULT (CMake: skipped.log in the build directory), with one write(2)
+//    in O_APPEND mode, so that test processes running side by side never mix their lines;
+//  - is a failure instead when SOCKIT_REQUIRE_ALL=1 (CI sets it): a check that cannot run
+//    there must not pass unseen.
+// A test case that skipped and had no failure ends with "SKIPPED: <test case> (...)" on stderr,
+// which CTest's SKIP_REGULAR_EXPRESSION (tests/CMakeLists.txt) counts as a skipped test; a
+// test case whose other sections failed is reported failed, never skipped.
+
+#ifndef SOCKIT_SKIP_LOG_DEFAULT
+#define SOCKIT_SKIP_LOG_DEFAULT "skipped.log"
+#endif
+
+/// True when the environment says SOCKIT_REQUIRE_ALL=1: a skip is then a failure.
+inline bool skips_fail() {
+    const char* value = std::getenv("SOCKIT_REQUIRE_ALL");
+    return value != nullptr && std::strcmp(value, "1") == 0;
+}
+
+/// Where skips are recorded: $SOCKIT_SKIP_LOG if set and not empty, else SOCKIT_SKIP_LOG_DEFAULT.
+inline std::string skip_log_path() {
+    const char* value = std::getenv("SOCKIT_SKIP_LOG");
+    return value != nullptr && *value != '\0' ? value : SOCKIT_SKIP_LOG_DEFAULT;
+}
+
+/// The skips of the running test case (SkipListener resets it as each test case starts).
+inline int& skips_in_test_case() {
+    static int count = 0;
+    return count;
+}
+
+/// Appends `line` to the file at `path` with one write in append mode. False if it could not.
+inline bool append_line(const std::string& path, const std::string& line) {
+#ifdef _WIN32
+    std::FILE* out = std::fopen(path.c_str(), "ab");
+    if (out == nullptr) return false;
+    bool ok = std::fwrite(line.data(), 1, line.size(), out) == line.size();
+    return std::fclose(out) == 0 && ok;
+#else
+    int out = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (out < 0) return false;
+    bool ok = ::write(out, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    return ::close(out) == 0 && ok;
+#endif
+}
+
+/// Records that the running test skips its check for `reason` (see above); under
+/// SOCKIT_REQUIRE_ALL=1 fails the test instead. Use SOCKIT_SKIP, which also returns.
+inline void skip(const std::string& reason) {
+    const std::string test = Catch::getResultCapture().getCurrentTestName();
+    std::fprintf(stderr, "SKIP: %s: %s\n", test.c_str(), reason.c_str());
+    std::fflush(stderr);
+    if (skips_fail()) FAIL("skipped, which SOCKIT_REQUIRE_ALL=1 makes a failure: " << reason);
+    ++skips_in_test_case();
+    const std::string log = skip_log_path();
+    if (!append_line(log, test + ": " + reason + "\n"))
+        std::fprintf(stderr, "SKIP: the skip log %s cannot be written: %s\n", log.c_str(), std::strerror(errno));
+}
+
+/// Counts a test case that skipped, without a failure, as skipped for CTest (see above).
+#ifdef SOCKIT_CATCH2_V3
+class SkipListener : public Catch::EventListenerBase {
+public:
+    using Catch::EventListenerBase::EventListenerBase;
+#else
+class SkipListener : public Catch::TestEventListenerBase {
+public:
+    using Catch::TestEventListenerBase::TestEventListenerBase;
+#endif
+    void testCaseStarting(const Catch::TestCaseInfo& info) override {
+        skips_in_test_case() = 0;
+#ifndef SOCKIT_CATCH2_V3
+        Catch::TestEventListenerBase::testCaseStarting(info);
+#else
+        (void)info;
+#endif
+    }
+    void testCaseEnded(const Catch::TestCaseStats& stats) override {
+        if (skips_in_test_case() > 0 && stats.totals.assertions.failed == 0) {
+#ifdef SOCKIT_CATCH2_V3
+            const std::string& name = stats.testInfo->name;
+#else
+            const std::string& name = stats.testInfo.name;
+#endif
+            std::fprintf(stderr, "SKIPPED: %s (%d skip%s, no failure)\n", name.c_str(), skips_in_test_case(),
+                         skips_in_test_case() == 1 ? "" : "s");
+            std::fflush(stderr);
+        }
+#ifndef SOCKIT_CATCH2_V3
+        Catch::TestEventListenerBase::testCaseEnded(stats);
+#endif
+    }
+};
+
+#ifdef SOCKIT_CATCH2_V3
+inline const Catch::ListenerRegistrar<SkipListener> skip_listener("sockit-skips");
+#else
+inline const Catch::ListenerRegistrar<SkipListener> skip_listener;
+#endif
 
 /// A matcher for messages containing `text` (Catch2 2 and 3 name it differently).
 inline auto contains(const std::string& text) {
@@ -283,3 +394,15 @@ inline std::unique_ptr<FullListener> fill_accept_queue() {
 }
 
 } // namespace sockit_test
+
+/// Skips the rest of the running test for `reason` (text and `<<`-streamed values) and
+/// returns from the enclosing function, which must return void: see sockit_test::skip.
+/// In a SECTION, use it only in the test case's last one: Catch2 finds a test case's sections
+/// as it runs through it, so it would never reach those after a section that returned.
+#define SOCKIT_SKIP(reason)                                                                                            \
+    do {                                                                                                               \
+        std::ostringstream sockit_skip_reason_;                                                                        \
+        sockit_skip_reason_ << reason;                                                                                 \
+        sockit_test::skip(sockit_skip_reason_.str());                                                                  \
+        return;                                                                                                        \
+    } while (false)
