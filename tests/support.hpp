@@ -33,9 +33,11 @@
 #include <fstream>
 #include <iterator>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -366,6 +368,7 @@ inline std::uint16_t free_port(const char* host = "127.0.0.1") {
     return s.local_address().port();
 }
 
+#ifndef _WIN32
 /// A listener whose accept queue is full, so that further connects hang (on Linux).
 struct FullListener {
     sockit::Socket listener;
@@ -373,25 +376,48 @@ struct FullListener {
     bool full = false; ///< false if the system completed every connect (then skip the test)
 };
 
-/// Listens on 127.0.0.1 with backlog 0 and connects, never accepting, until a connect
-/// does not complete within 100 ms. `queued` keeps the connections that completed.
+/**
+ * Listens on 127.0.0.1 with backlog 0 and connects, never accepting, until a connect does not
+ * complete within 100 ms. `queued` keeps the connections that completed. All of it is done
+ * with the system's own calls (socket, bind, listen, a non-blocking connect and poll), the
+ * listener then adopted with Socket::from_fd: whether the queue is full never depends on
+ * sockit's connect or its timeout, which the tests that use this check.
+ */
 inline std::unique_ptr<FullListener> fill_accept_queue() {
     auto out = std::make_unique<FullListener>();
-    out->listener = sockit::Socket(sockit::Family::v4, sockit::SocketType::stream);
-    out->listener.bind(sockit::Address::loopback(sockit::Family::v4));
-    out->listener.listen(0);
-    const sockit::Address to = out->listener.local_address();
+    ::sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::socklen_t size = sizeof to;
+    int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(listener >= 0);
+    out->listener = sockit::Socket::from_fd(listener);
+    REQUIRE(::bind(listener, reinterpret_cast<const ::sockaddr*>(&to), sizeof to) == 0);
+    REQUIRE(::listen(listener, 0) == 0);
+    REQUIRE(::getsockname(listener, reinterpret_cast<::sockaddr*>(&to), &size) == 0);
     for (int i = 0; i < 16 && !out->full; ++i) {
-        sockit::Socket s(sockit::Family::v4, sockit::SocketType::stream);
-        s.set_timeout(std::chrono::milliseconds(100));
-        std::error_code ec = s.connect_ex(to);
-        if (ec == std::errc::timed_out)
-            out->full = true; // closed here: its retransmitted SYN would take any room made later
-        else
-            out->queued.push_back(std::move(s));
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        REQUIRE(fd >= 0);
+        sockit::Socket kept = sockit::Socket::from_fd(fd); // closes it whatever happens
+        if (::connect(fd, reinterpret_cast<const ::sockaddr*>(&to), sizeof to) != 0) {
+            REQUIRE(errno == EINPROGRESS);
+            ::pollfd wait{fd, POLLOUT, 0};
+            int ready = ::poll(&wait, 1, 100);
+            REQUIRE(ready >= 0);
+            if (ready == 0) {
+                out->full = true; // closed here: its retransmitted SYN would take any room made later
+                break;
+            }
+            int error = 0;
+            ::socklen_t length = sizeof error;
+            REQUIRE(::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0);
+            REQUIRE(error == 0);
+        }
+        out->queued.push_back(std::move(kept));
     }
     return out;
 }
+#endif
 
 } // namespace sockit_test
 
