@@ -36,10 +36,12 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -251,6 +253,60 @@ inline bool wait_until_blocked(const std::atomic<long>& tid) {
 #endif
 
 #ifndef _WIN32
+/// In a (child) process: enters the new namespaces `flags` names (CLONE_NEWNS, CLONE_NEWNET),
+/// inside a new user namespace of which it is root when it lacks the privilege. 0 on success,
+/// 3 if unshare(2) failed, 4 if the user namespace's id maps could not be written.
+inline int enter_namespaces(int flags) {
+    if (::unshare(flags) == 0) return 0;
+    uid_t uid = ::getuid();
+    gid_t gid = ::getgid();
+    if (::unshare(CLONE_NEWUSER | flags) != 0) return 3;
+    auto write_file = [](const char* file, const std::string& text) {
+        int out = ::open(file, O_WRONLY);
+        bool ok = out >= 0 && ::write(out, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+        if (out >= 0) ::close(out);
+        return ok;
+    };
+    write_file("/proc/self/setgroups", "deny");
+    if (!write_file("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
+        !write_file("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1"))
+        return 4;
+    return 0;
+}
+
+/// In a child process: runs `f` and ends the process with its result (107 if it threw).
+template <class F>
+[[noreturn]] void exit_with(F&& f) {
+    int result = 1;
+    try {
+        result = f();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "child process: %s\n", e.what());
+        result = 107;
+    } catch (...) {
+        result = 107;
+    }
+    ::_exit(result);
+}
+
+/// Waits for child process `pid` (at most 20 s, then kills it): its exit status, 108 if
+/// there is no child, 109 if it did not exit normally, 200 if it was killed.
+inline int wait_for_child(pid_t pid) {
+    if (pid <= 0) return 108;
+    int status = 0;
+    Deadline deadline(std::chrono::milliseconds(20000));
+    for (;;) {
+        pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 109;
+        if (deadline.expired()) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            return 200;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
 /**
  * Runs `f` in a child process whose /etc/hosts reads `hosts` (a mount namespace of its own,
  * inside a user namespace when not root), so that a test can give a name the addresses it
@@ -267,56 +323,44 @@ int with_hosts_file(const std::string& hosts, F&& f) {
     if (!written) return 102;
     pid_t pid = ::fork();
     if (pid == 0) {
-        if (::unshare(CLONE_NEWNS) != 0) {
-            uid_t uid = ::getuid();
-            gid_t gid = ::getgid();
-            if (::unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) ::_exit(103);
-            auto write_file = [](const char* file, const std::string& text) {
-                int out = ::open(file, O_WRONLY);
-                bool ok = out >= 0 && ::write(out, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-                if (out >= 0) ::close(out);
-                return ok;
-            };
-            write_file("/proc/self/setgroups", "deny");
-            if (!write_file("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
-                !write_file("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1"))
-                ::_exit(104);
-        }
+        if (int failed = enter_namespaces(CLONE_NEWNS)) ::_exit(100 + failed);
         if (::mount("none", "/", "none", MS_REC | MS_PRIVATE, nullptr) != 0) ::_exit(105);
         if (::mount(path, "/etc/hosts", "none", MS_BIND, nullptr) != 0) ::_exit(106);
-        int result = 1;
-        try {
-            result = f();
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "with_hosts_file: %s\n", e.what());
-            result = 107;
-        } catch (...) {
-            result = 107;
-        }
-        ::_exit(result);
+        exit_with(f);
     }
-    int status = 0;
-    int result = 108;
-    if (pid > 0) {
-        Deadline deadline(std::chrono::milliseconds(20000));
-        for (;;) {
-            pid_t done = ::waitpid(pid, &status, WNOHANG);
-            if (done == pid) {
-                result = WIFEXITED(status) ? WEXITSTATUS(status) : 109;
-                break;
-            }
-            if (deadline.expired()) {
-                ::kill(pid, SIGKILL);
-                ::waitpid(pid, &status, 0);
-                result = 200;
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        }
-    }
+    int result = wait_for_child(pid);
     ::unlink(path);
     return result;
 }
+
+#ifdef __linux__
+/// in_private_network's result when the system gives no network namespace (the test skips).
+constexpr int no_network_namespace = 103;
+
+/**
+ * Runs `f` in a child process with a network namespace of its own (inside a user namespace
+ * when not root) whose loopback interface is up, so that a test can set up the interface or
+ * its routes as it needs without touching the machine's. Returns `f`'s result (0: success),
+ * no_network_namespace if the system refused the namespace, another 100 + a step if the child
+ * could not be set up, or 200 if it did not end within 20 s (it is then killed).
+ */
+template <class F>
+int in_private_network(F&& f) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        if (int failed = enter_namespaces(CLONE_NEWNET)) ::_exit(100 + failed);
+        int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        ::ifreq lo{};
+        std::strcpy(lo.ifr_name, "lo");
+        if (fd < 0 || ::ioctl(fd, SIOCGIFFLAGS, &lo) != 0) ::_exit(105);
+        lo.ifr_flags = static_cast<short>(lo.ifr_flags | IFF_UP);
+        if (::ioctl(fd, SIOCSIFFLAGS, &lo) != 0) ::_exit(106);
+        ::close(fd);
+        exit_with(f);
+    }
+    return wait_for_child(pid);
+}
+#endif
 #endif
 
 /// A connected TCP pair on 127.0.0.1: {client side, server side}.
