@@ -321,6 +321,7 @@ int with_hosts_file(const std::string& hosts, F&& f) {
     bool written = ::write(fd, hosts.data(), hosts.size()) == static_cast<ssize_t>(hosts.size());
     ::close(fd);
     if (!written) return 102;
+    std::fflush(nullptr); // nothing buffered is written twice
     pid_t pid = ::fork();
     if (pid == 0) {
         if (int failed = enter_namespaces(CLONE_NEWNS)) ::_exit(100 + failed);
@@ -346,6 +347,7 @@ constexpr int no_network_namespace = 103;
  */
 template <class F>
 int in_private_network(F&& f) {
+    std::fflush(nullptr); // nothing buffered is written twice
     pid_t pid = ::fork();
     if (pid == 0) {
         if (int failed = enter_namespaces(CLONE_NEWNET)) ::_exit(100 + failed);
