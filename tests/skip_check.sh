@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Checks the skip mechanism of tests/support.hpp with the hidden test cases of test_skip.cpp:
+# Checks the skip mechanism of tests/support.hpp with the hidden test cases of skip_fixture.cpp:
 # a skip passes, prints "SKIP: <test>: <reason>", appends "<test>: <reason>" to the skip log
 # and prints what CTest counts as a skip (SKIP_REGULAR_EXPRESSION, the second argument); under
 # SOCKIT_REQUIRE_ALL=1 the same test case fails with its reason and records no skip; and a
 # test case that skips in one section and fails in another is a failure, never a skip.
-# Usage: skip_check.sh SOCKIT_TESTS_BINARY SKIPPED_REGEX
+# Usage: skip_check.sh SOCKIT_SKIP_FIXTURE_PROGRAM SKIPPED_REGEX
 set -uo pipefail
 tests=$1
 skipped_regex=$2
