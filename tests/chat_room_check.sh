@@ -5,8 +5,10 @@
 #
 #   chat_room_check.sh CHAT_ROOM CHAT_LOAD CONNECTIONS [room options...] -- [chat_load options...]
 #
-# Exit 77 (CTest's skip code here) if the descriptor limit cannot be raised far enough.
+# Skips (tests/skip.sh: exit 77, CTest's skip code here) if the descriptor limit cannot be
+# raised far enough.
 set -euo pipefail
+. "$(dirname "$0")/skip.sh"
 room_bin=$1 load_bin=$2 connections=$3
 shift 3
 room_args=()
@@ -18,8 +20,8 @@ load_args=("$@")
 need=$((connections + 64))
 hard=$(ulimit -Hn)
 if [[ $hard != unlimited && $hard -lt $need ]]; then
-    echo "SKIP: $connections connections need $need descriptors per process; the hard limit (ulimit -Hn) is $hard"
-    exit 77
+    sockit_skip "chat_room_check.sh $(basename "$room_bin") $connections" \
+        "$connections connections need $need descriptors per process; the hard limit (ulimit -Hn) is $hard"
 fi
 soft=$(ulimit -Sn)
 if [[ $soft != unlimited && $soft -lt $need ]]; then ulimit -Sn "$hard"; fi

@@ -8,15 +8,16 @@
 #
 #   departed_clients_check.sh SERVER        (tcp_chat_server or chat_room_threads)
 #
-# Exit 77 (CTest's skip code here) without /proc or python3.
+# Skips (tests/skip.sh: exit 77, CTest's skip code here) without /proc or python3.
 set -uo pipefail
 server_bin=$1
 name=$(basename "$server_bin")
 clients=20
 . "$(dirname "$0")/../scripts/lib/chat.sh"
 
-[ -d /proc/self/fd ] || { echo "SKIP: needs /proc/PID/fd"; exit 77; }
-command -v python3 >/dev/null || { echo "SKIP: needs python3"; exit 77; }
+. "$(dirname "$0")/skip.sh"
+[ -d /proc/self/fd ] || sockit_skip "departed_clients_check.sh $name" "needs /proc/PID/fd"
+command -v python3 >/dev/null || sockit_skip "departed_clients_check.sh $name" "needs python3"
 
 log=$(mktemp)
 server_pid=

@@ -114,10 +114,7 @@ TEST_CASE("Happy Eyeballs: a refused attempt starts the next at once", "[tcp][co
 }
 
 TEST_CASE("Happy Eyeballs alternates IPv6 and IPv4", "[tcp][connect][happy][ipv6]") {
-    if (!sockit_test::has_ipv6()) {
-        WARN("IPv6 unavailable: skipped");
-        return;
-    }
+    if (!sockit_test::has_ipv6()) SOCKIT_SKIP("IPv6 loopback unavailable");
     sockit_test::FdLeakCheck fds;
     Blackhole hole6("::1");
     TcpServer good6("::1", 0);
@@ -183,19 +180,20 @@ TEST_CASE("A source address is bound before connecting", "[tcp][connect][source]
         probe.bind(Address("127.0.0.1", 0));
         source = probe.local_address();
     }
-    SECTION("a source of the other family is reported") {
-        if (!sockit_test::has_ipv6()) return;
-        ConnectOptions o;
-        o.source = Address("::1", 0);
-        CHECK_THROWS_WITH(TcpClient("127.0.0.1", server.port(), o),
-                          sockit_test::contains("source address [::1]:0 is of the other family"));
-    }
     SECTION("a source that cannot be bound is reported") {
         sockit::TcpServer taken("127.0.0.1", 0, sockit::ServerOptions{10, false, false, false});
         ConnectOptions o;
         o.source = taken.local_address();
         CHECK_THROWS_WITH(TcpClient("127.0.0.1", server.port(), o),
                           sockit_test::contains("bind " + taken.local_address().to_string()));
+    }
+    // Last: a section that skips returns, and Catch2 never reaches the sections after it.
+    SECTION("a source of the other family is reported") {
+        if (!sockit_test::has_ipv6()) SOCKIT_SKIP("IPv6 loopback unavailable");
+        ConnectOptions o;
+        o.source = Address("::1", 0);
+        CHECK_THROWS_WITH(TcpClient("127.0.0.1", server.port(), o),
+                          sockit_test::contains("source address [::1]:0 is of the other family"));
     }
 }
 

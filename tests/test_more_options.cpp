@@ -67,10 +67,7 @@ TEST_CASE("IPv4 options round-trip", "[options]") {
 }
 
 TEST_CASE("IPv6 options round-trip", "[options][ipv6]") {
-    if (!sockit_test::has_ipv6()) {
-        WARN("IPv6 unavailable: skipped");
-        return;
-    }
+    if (!sockit_test::has_ipv6()) SOCKIT_SKIP("IPv6 loopback unavailable");
     sockit_test::FdLeakCheck fds;
     Socket udp(Family::v6, SocketType::datagram);
     round_trip_int<sockit::UnicastHops>(udp, 17);

@@ -102,10 +102,7 @@ TEST_CASE("TcpServer and TcpClient echo", "[tcp]") {
     FdLeakCheck leaks;
     SECTION("IPv4") { check_echo("127.0.0.1"); }
     SECTION("IPv6") {
-        if (!sockit_test::has_ipv6()) {
-            WARN("IPv6 loopback unavailable: skipped");
-            return;
-        }
+        if (!sockit_test::has_ipv6()) SOCKIT_SKIP("IPv6 loopback unavailable");
         check_echo("::1");
     }
 }
@@ -224,10 +221,7 @@ TEST_CASE("TcpClient tries every resolved address", "[tcp]") {
 TEST_CASE("TcpClient connect timeout", "[tcp][timeout]") {
     FdLeakCheck leaks;
     auto full = sockit_test::fill_accept_queue();
-    if (!full->full) {
-        WARN("connects to a full accept queue complete on this system: skipped");
-        return;
-    }
+    if (!full->full) SOCKIT_SKIP("connects to a full accept queue complete on this system");
     Address to = full->listener.local_address();
     auto took = elapsed([&] {
         try {
@@ -395,10 +389,7 @@ TEST_CASE("send_all times out against a reader that never reads", "[tcp][timeout
 
 TEST_CASE("a dual-stack server accepts IPv4 and IPv6 clients", "[tcp]") {
     FdLeakCheck leaks;
-    if (!sockit_test::has_ipv6()) {
-        WARN("IPv6 loopback unavailable: skipped");
-        return;
-    }
+    if (!sockit_test::has_ipv6()) SOCKIT_SKIP("IPv6 loopback unavailable");
     sockit::ServerOptions options;
     options.dual_stack = true;
     TcpServer server("", 0, options);
@@ -418,10 +409,7 @@ TEST_CASE("a dual-stack server accepts IPv4 and IPv6 clients", "[tcp]") {
 
 TEST_CASE("an IPv6 server is IPv6-only unless dual-stack", "[tcp]") {
     FdLeakCheck leaks;
-    if (!sockit_test::has_ipv6()) {
-        WARN("IPv6 loopback unavailable: skipped");
-        return;
-    }
+    if (!sockit_test::has_ipv6()) SOCKIT_SKIP("IPv6 loopback unavailable");
     TcpServer server("::", 0);
     CHECK(server.get_option<sockit::V6Only>().value());
 }

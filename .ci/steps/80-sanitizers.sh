@@ -1,7 +1,8 @@
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer (clang++),
 # the threaded tests under ThreadSanitizer, and the test binary under valgrind memcheck.
 # The stress tests run in the first two with a lighter load (fewer messages per client).
-# No suppressions of sockit's own code.
+# No suppressions of sockit's own code. .ci/run exports SOCKIT_REQUIRE_ALL=1, so that a test
+# that skips fails here too, in ctest and in the programs run directly.
 # Every part runs even when an earlier one fails, so that one sanitizer's failure never hides
 # another's result; the step fails if any part did.
 set -uo pipefail
