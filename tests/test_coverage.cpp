@@ -536,10 +536,8 @@ TEST_CASE("join_group on the system's choice of interface receives the group's d
         }
         return 0;
     });
-    if (result > 100 && result < 200) {
-        WARN("no network namespace of our own with multicast on lo (step " << result << "): skipped");
-        return;
-    }
+    if (result > 100 && result < 200)
+        SOCKIT_SKIP("no network namespace of our own with multicast on lo (step " + std::to_string(result) + ")");
     CHECK(result == 0);
 }
 #endif

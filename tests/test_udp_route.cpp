@@ -63,7 +63,7 @@ TEST_CASE("Without its destination a wildcard-bound server's reply is dropped by
 }
 
 TEST_CASE("recv_routed and send_from over IPv6, truncation and errors", "[udp][route]") {
-    REQUIRE(sockit_test::has_ipv6());
+    if (!sockit_test::has_ipv6()) SOCKIT_SKIP("IPv6 unavailable on ::1");
     UdpSocket server("::", 0);
     std::error_code on;
     server.set_receive_destination(true, on);
