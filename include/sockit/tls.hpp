@@ -1005,7 +1005,9 @@ private:
         }
         for (;;) {
             s.io.error.clear();
-            ::ERR_clear_error();
+            // SSL_get_error needs an empty error queue; clearing an empty one costs some 400
+            // instructions (OpenSSL 3 walks every slot), more than a small record's I/O here.
+            if (::ERR_peek_error() != 0) ::ERR_clear_error();
             const int r = op(s.ssl);
             if (r > 0) return r;
             const int err = ::SSL_get_error(s.ssl, r);
