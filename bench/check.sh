@@ -90,7 +90,7 @@ fi
 for scenario in $(awk '/^syscalls [a-z_0-9]+ raw:/ { print $2 }' "$summary"); do
     raw=$(awk -v s="$scenario" '$1 == "syscalls" && $2 == s && $3 == "raw:" { print $4; exit }' "$summary")
     got=$(awk -v s="$scenario" '$1 == "syscalls" && $2 == s && $3 == "sockit:" { print $4; exit }' "$summary")
-    if [ -n "$got" ]; then
+    if [ -n "$got" ] && [[ $scenario != tls_* ]]; then # TLS: "no more than raw OpenSSL's", above
         target "$scenario: sockit makes raw's system calls" "$([ "$got" = "$raw" ] && echo 1 || echo 0)" \
             "$got per operation (raw $raw)"
     fi
@@ -102,7 +102,37 @@ for scenario in $(awk '/^syscalls [a-z_0-9]+ raw:/ { print $2 }' "$summary"); do
     fi
 done
 
-# Heap allocations per operation: none.
+# TLS (bench/tls_run.sh): sockit's TlsStream beside raw OpenSSL on a socket BIO. Required in a
+# full run; with --noise-free only when the summary has TLS figures (the live CI check has none).
+if [ $noise_free = 0 ] || grep -q '^syscalls tls_' "$summary"; then
+    if [ $noise_free = 0 ]; then
+        at_least "tls_bulk: sockit/raw" 0.97 "TLS bulk within 3 % of raw OpenSSL"
+        at_least "tls_pingpong: sockit/raw" 0.97 "TLS ping-pong within 3 % of raw OpenSSL"
+        at_least "tls_handshake: sockit/raw" 0.95 "TLS handshakes within 5 % of raw OpenSSL"
+    fi
+    for scenario in tls_pingpong tls_bulk tls_handshake; do
+        raw=$(awk -v s="$scenario" '$1 == "syscalls" && $2 == s && $3 == "raw:" { print $4; exit }' "$summary")
+        got=$(awk -v s="$scenario" '$1 == "syscalls" && $2 == s && $3 == "sockit:" { print $4; exit }' "$summary")
+        if [ -z "$raw" ] || [ -z "$got" ]; then
+            target "$scenario: sockit makes no more system calls than raw OpenSSL" 0 "no figure"
+        else
+            target "$scenario: sockit makes no more system calls than raw OpenSSL" \
+                "$(awk -v g="$got" -v r="$raw" 'BEGIN { print (g <= r + 0.005) ? 1 : 0 }')" "$got per operation (raw $raw)"
+        fi
+    done
+    line=$(grep -m1 '^instructions tls_pingpong: sockit - raw = ' "$summary" || true)
+    if [ -z "$line" ]; then
+        target "TLS: at most raw OpenSSL + 100 instructions per round trip and side" 0 "no figure"
+    else
+        client=$(sed -E 's/.*client (-?[0-9]+).*/\1/' <<<"$line")
+        server=$(sed -E 's/.*server (-?[0-9]+).*/\1/' <<<"$line")
+        target "TLS: at most raw OpenSSL + 100 instructions per round trip and side" \
+            "$([ "$client" -le 100 ] && [ "$server" -le 100 ] && echo 1 || echo 0)" "client +$client, server +$server"
+    fi
+    grep -q '^allocations: tls ' "$summary" || target "no heap allocation per TLS record by sockit's code" 0 "no figure"
+fi
+
+# Heap allocations per operation: none (the TLS ones included).
 allocations=$(grep -c '^allocations: .* per op = ' "$summary" || true)
 nonzero=$(grep '^allocations: .* per op = ' "$summary" | grep -vc ' = 0$' || true)
 if [ "$allocations" = 0 ]; then

@@ -16,13 +16,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/deps.sh
-ensure_packages cmake g++ catch2 valgrind strace python3 libasio-dev
+ensure_packages cmake g++ catch2 valgrind strace python3 libasio-dev libssl-dev
 
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 build=build-bench
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" --target sockit_bench epoll_room chat_room chat_load -j"$(nproc)" >/dev/null
+cmake --build "$build" --target tls_bench -j"$(nproc)" >/dev/null 2>&1 || true # where sockit::tls exists
 bench=$build/bench/sockit_bench
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -43,6 +44,13 @@ grep -q 'asio' "$tmp/table.md" && variants="$variants asio"
 # Instructions per round trip under callgrind and system calls per operation under strace,
 # every variant side by side (bench/noise_free.sh; .ci/steps/75-perf.sh checks the same live).
 bench/noise_free.sh "$bench" $variants | tee -a "$summary"
+
+# TLS: sockit's TlsStream beside raw OpenSSL and Python's ssl (bench/tls_run.sh).
+if [ -x "$build/bench/tls_bench" ]; then
+    bench/tls_run.sh $([ $quick = 1 ] && echo --quick) "$build" | tee -a "$summary"
+else
+    echo "no tls_bench (OpenSSL 3 not found): the TLS targets are missed" >&2
+fi
 
 echo "== chat room: sockit's Poller room beside a plain C epoll room" >&2
 if [ $quick = 1 ]; then
@@ -90,6 +98,19 @@ awk '/^## Timeout models compared/ { keep = 1 } keep' docs/benchmarks.md >"$tmp/
     echo '```'
     grep -E '^(instructions|syscalls)' "$summary"
     echo '```'
+    echo
+    echo "## TLS"
+    echo
+    echo "sockit's \`TlsStream\` beside a hand-written raw OpenSSL program doing the same (\`SSL_read\`/\`SSL_write\`"
+    echo "on a socket BIO) and Python's \`ssl\`, from \`bench/tls_run.sh\` (bench/tls_bench.cpp,"
+    echo "bench/python_tls_bench.py): rates and median ratios, system calls per operation under strace,"
+    echo "and \`operator new\` calls per TLS operation:"
+    echo
+    echo '```'
+    grep -E '^(tls_|syscalls tls_|allocations: tls )' "$summary"
+    echo '```'
+    echo
+    cat bench/tls_notes.md
     echo
     echo "## Chat room"
     echo

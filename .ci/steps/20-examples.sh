@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The chat examples end to end on loopback: each server with its client, the
 # document's chat (Chinese text included), every bad-input case, SIGINT and
-# SIGTERM, and the document's own Python programs, nc and socat on the other end.
+# SIGTERM, and the document's own Python programs, nc and socat on the other end;
+# the TCP pair over TLS, with openssl's and Python's TLS on the other end.
 # Every check prints one line; the step fails if any check fails.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -306,6 +307,161 @@ if serve udp-socat-echo udp /dev/null socat "UDP-RECVFROM:PORT,bind=127.0.0.1,fo
     same "interop: udp_chat_client with a socat echo server" \
         <(want <(sed "s/^/(127.0.0.1, $PORT) << /" "$chat_in")) "$work/out"
     stop_server "$PID"
+fi
+
+# TLS ---------------------------------------------------------------------------------------
+# Certificates made here with openssl (scripts/lib/chat.sh make_certs): a CA, a server leaf for
+# localhost and 127.0.0.1, an expired one, one for another name.
+# one_line NAME STATUS TEXT OUT ERR: passes if the command ended with STATUS and printed exactly
+# one line, on standard error, containing TEXT (and nothing on standard output).
+one_line() {
+    local name=$1 want=$2 text=$3 out=$4 err=$5 status
+    status=$(tail -n 1 "$out" | sed -n 's/^exit //p')
+    sed -i '$d' "$out"
+    if [ "$status" = "$want" ] && [ ! -s "$out" ] && [ "$(wc -l <"$err")" -eq 1 ] && grep -qiF -- "$text" "$err"; then
+        ok "$name: $(cat "$err") (status $status)"
+    else
+        not_ok "$name (status $status, want $want and one line with '$text')" "$out" "$err"
+    fi
+}
+# tls_talk OUT ERR INPUT CMD...: talk, standard error apart.
+tls_talk() {
+    local out=$1 err=$2 input=$3
+    shift 3
+    timeout 20 "$@" <"$input" >"$out" 2>"$err"
+    echo "exit $?" >>"$out"
+}
+if ! "$bin/tcp_chat_server" --help | grep -q -- '--cert FILE'; then
+    not_ok "tcp_chat_server --help shows --cert FILE --key FILE" "$bin/tcp_chat_server"
+elif "$bin/tcp_chat_server" --help | grep -q 'not in this build'; then
+    # Built without OpenSSL 3: the TLS options are refused with one line, status 2.
+    bad "no TLS: tcp_chat_server --cert" "built without TLS" "$bin/tcp_chat_server" --cert a --key b
+    bad "no TLS: tcp_chat_client --tls" "built without TLS" "$bin/tcp_chat_client" --tls
+elif ! command -v openssl >/dev/null; then
+    not_ok "TLS: the checks need the openssl command (apt-get install openssl)"
+elif ! make_certs "$work/certs" 2>"$work/err"; then
+    not_ok "TLS: openssl makes the test certificates" "$work/err"
+else
+    c=$work/certs
+    tls_server=("$bin/tcp_chat_server" --cert "$c/server.pem" --key "$c/server.key")
+    tls_client=("$bin/tcp_chat_client" --tls --ca "$c/ca.pem")
+    has "tcp_chat_client --help shows --tls" <("$bin/tcp_chat_client" --help) '--tls \[--ca FILE\] \[--server-name NAME\]'
+
+    if serve tls-server tcp /dev/null "${tls_server[@]}" --port PORT; then
+        talk "$work/out" "$chat_in" "${tls_client[@]}" --port "$PORT"
+        same "tls: the client prints << 服务器收到了 for each line" <(want "$received") "$work/out"
+        talk "$work/out" "$chat_in" "${tls_client[@]}" --host localhost --port "$PORT"
+        same "tls: --host localhost, the name checked against the certificate" <(want "$received") "$work/out"
+        talk "$work/out" "$chat_in" "${tls_client[@]}" --server-name localhost --port "$PORT"
+        same "tls: --server-name localhost to 127.0.0.1" <(want "$received") "$work/out"
+        has "tls --port 0: the server prints its port and (TLS)" "$work/tls-server.log" "^listening on 127\.0\.0\.1:[1-9][0-9]* \(TLS\)\$"
+        has "tls: the server prints (ip, port):你好" "$work/tls-server.log" "^$peer:你好\$"
+        has "tls: the client's close_notify: the server prints that it left" "$work/tls-server.log" "^$peer left\$"
+
+        # Clients whose handshake fails, one line each; a silent one does not hold up the others.
+        : >"$work/tls-server.log.mark"
+        nc 127.0.0.1 "$PORT" </dev/null >/dev/null 2>&1 & # never speaks: nc -d keeps it open, quiet
+        silent=$!
+        sleep 0.2
+        talk "$work/out" "$chat_in" "${tls_client[@]}" --port "$PORT"
+        same "tls: a client is served while a silent one holds its handshake" <(want "$received") "$work/out"
+        talk "$work/out" "$chat_in" "$bin/tcp_chat_client" --port "$PORT"
+        printf 'garbage\r\n\r\n' | timeout 5 nc -N 127.0.0.1 "$PORT" >/dev/null 2>&1
+        tls_talk "$work/out" "$work/err" "$chat_in" "$bin/tcp_chat_client" --tls --port "$PORT" # no --ca
+        one_line "tls: a server the system's CAs do not vouch for" 1 "unable to get local issuer certificate" "$work/out" "$work/err"
+        for ((i = 0; i < 160; i++)); do # the silent client's 5 s handshake timeout, up to 8 s
+            grep -q "TLS handshake failed: timed out" "$work/tls-server.log" && break
+            sleep 0.05
+        done
+        kill "$silent" 2>/dev/null
+        wait "$silent" 2>/dev/null
+        has "tls: a client that never speaks times out in one line" "$work/tls-server.log" "^$peer TLS handshake failed: timed out\$"
+        has "tls: a plain TCP client fails in one line" "$work/tls-server.log" "^$peer TLS handshake failed: wrong version number\$"
+        if [ "$(grep -c 'TLS handshake failed: wrong version number$' "$work/tls-server.log")" -ge 2 ]; then
+            ok "tls: a client sending garbage fails in one line"
+        else not_ok "tls: a client sending garbage fails in one line" "$work/tls-server.log"; fi
+        has "tls: a client that rejects the certificate fails in one line" "$work/tls-server.log" "^$peer TLS handshake failed: tlsv1 alert unknown ca\$"
+        talk "$work/out" "$chat_in" "${tls_client[@]}" --port "$PORT"
+        same "tls: the server still serves after those" <(want "$received") "$work/out"
+        tls_talk "$work/out" "$work/err" "$chat_in" "${tls_client[@]}" --server-name other.example --port "$PORT"
+        one_line "tls: --server-name other than the certificate's" 1 "hostname mismatch" "$work/out" "$work/err"
+
+        # Peers we did not write: openssl s_client and Python's ssl client.
+        { printf '你好'; sleep 1; } | timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -CAfile "$c/ca.pem" \
+            -verify_ip 127.0.0.1 -verify_return_error -quiet -no_ign_eof >"$work/out" 2>"$work/err"
+        same "interop: openssl s_client with tcp_chat_server --cert" <(printf '服务器收到了') "$work/out" "$work/err"
+        timeout 20 python3 -u "$interop/tls_client.py" "$PORT" "$c/ca.pem" <"$chat_in" >"$work/out" 2>"$work/err"
+        same "interop: Python's ssl client with tcp_chat_server --cert" "$received" "$work/out" "$work/err"
+        timeout 20 python3 -u "$interop/tls_client.py" "$PORT" "$c/ca.pem" other.example <"$chat_in" >"$work/out" 2>"$work/err"
+        has "interop: Python's ssl client checks the name too" "$work/err" "Hostname mismatch"
+        stopped tls-server "$PID" INT
+    fi
+    if serve tls-echo tcp /dev/null "${tls_server[@]}" --echo --port PORT; then
+        talk "$work/out" "$chat_in" "${tls_client[@]}" --port "$PORT"
+        same "tls --echo: every line comes back" <(want "$echo_out") "$work/out"
+        stopped tls-echo "$PID" TERM
+    fi
+    if serve tls-expired tcp /dev/null "$bin/tcp_chat_server" --cert "$c/expired.pem" --key "$c/expired.key" --port PORT; then
+        tls_talk "$work/out" "$work/err" "$chat_in" "${tls_client[@]}" --port "$PORT"
+        one_line "tls: an expired certificate" 1 "certificate has expired" "$work/out" "$work/err"
+        stopped tls-expired "$PID"
+    fi
+    if serve tls-other tcp /dev/null "$bin/tcp_chat_server" --cert "$c/other.pem" --key "$c/other.key" --port PORT; then
+        tls_talk "$work/out" "$work/err" "$chat_in" "${tls_client[@]}" --host localhost --port "$PORT"
+        one_line "tls: a certificate for another name" 1 "hostname mismatch" "$work/out" "$work/err"
+        tls_talk "$work/out" "$work/err" "$chat_in" "${tls_client[@]}" --port "$PORT"
+        one_line "tls: a certificate without the address" 1 "IP address mismatch" "$work/out" "$work/err"
+        stopped tls-other "$PID"
+    fi
+    if serve tls-plain-server tcp /dev/null socat "TCP-LISTEN:PORT,bind=127.0.0.1,reuseaddr,fork" \
+        "SYSTEM:printf 'HTTP/1.0 400 Bad Request\\r\\n\\r\\n'"; then
+        tls_talk "$work/out" "$work/err" "$chat_in" "${tls_client[@]}" --port "$PORT"
+        one_line "tls: a server that answers in plain text" 1 "wrong version number" "$work/out" "$work/err"
+        stop_server "$PID"
+    fi
+
+    # Bad input: status 2 for usage, 1 for a file that cannot serve, before listening.
+    bad "tcp_chat_server --cert alone" "--cert and --key go together" "$bin/tcp_chat_server" --cert "$c/server.pem"
+    bad "tcp_chat_server --key alone" "--cert and --key go together" "$bin/tcp_chat_server" --key "$c/server.key"
+    bad "tcp_chat_client --ca without --tls" "--ca needs --tls" "$bin/tcp_chat_client" --ca "$c/ca.pem"
+    for args in "$work/nope.pem|$c/server.key|TLS certificate chain $work/nope.pem: No such file or directory" \
+        "$c/server.pem|$work/nope.key|TLS private key $work/nope.key: No such file or directory" \
+        "$c/server.key|$c/server.key|TLS certificate chain $c/server.key: no start line" \
+        "$c/server.pem|$c/other.key|TLS private key (does not match the certificate) $c/other.key: key values mismatch"; do
+        IFS='|' read -r cert key text <<<"$args"
+        tls_talk "$work/out" "$work/err" /dev/null "$bin/tcp_chat_server" --cert "$cert" --key "$key" --port 0
+        one_line "tcp_chat_server: $(basename "$cert") and $(basename "$key"), nothing listened" 1 "$text" "$work/out" "$work/err"
+    done
+    tls_talk "$work/out" "$work/err" /dev/null "$bin/tcp_chat_client" --tls --ca "$work/nope.pem"
+    one_line "tcp_chat_client: a CA file that is not there" 1 "load CA file $work/nope.pem: No such file or directory" "$work/out" "$work/err"
+    for s in "(2)--cert:tcp_chat_server" "(2)--key:tcp_chat_server" "(2)--ca:tcp_chat_client" "(2)--server-name:tcp_chat_client"; do
+        flag=${s#(2)}
+        flag=${flag%%:*}
+        bad "${s##*:} $flag without a value" "$flag needs a value" "$bin/${s##*:}" "$flag"
+    done
+
+    # Peers we did not write as servers: openssl s_server, Python's ssl server.
+    mkfifo "$work/s_server.in"
+    (printf '服务器收到了'; sleep 5) >"$work/s_server.in" & # the reply, then its input stays open
+    replier=$!
+    if serve s_server tcp "$work/s_server.in" openssl s_server -accept "127.0.0.1:PORT" -cert "$c/server.pem" \
+        -key "$c/server.key" -naccept 1 -quiet; then
+        talk "$work/out" <(lines '你好') "${tls_client[@]}" --port "$PORT"
+        same "interop: tcp_chat_client --tls with openssl s_server" <(want <(lines '<< 服务器收到了')) "$work/out"
+        for ((i = 0; i < 100; i++)); do grep -q '你好' "$work/s_server.log" && break; sleep 0.05; done
+        has "interop: openssl s_server prints 你好" "$work/s_server.log" "你好"
+        stop_server "$PID"
+    fi
+    kill "$replier" 2>/dev/null
+    wait "$replier" 2>/dev/null
+    if serve tls-py-server tcp /dev/null python3 -u "$interop/tls_server.py" PORT "$c/server.pem" "$c/server.key"; then
+        talk "$work/out" "$chat_in" "${tls_client[@]}" --port "$PORT"
+        same "interop: tcp_chat_client --tls with Python's ssl server" <(want "$received") "$work/out"
+        for ((i = 0; i < 100; i++)); do grep -q 'left clean' "$work/tls-py-server.log" && break; sleep 0.05; done
+        has "interop: Python's ssl server prints 你好" "$work/tls-py-server.log" "^\('127.0.0.1', [0-9]+\):你好\$"
+        has "interop: Python's ssl server gets the client's close_notify" "$work/tls-py-server.log" "^\('127.0.0.1', [0-9]+\) left clean\$"
+        stop_server "$PID"
+    fi
 fi
 
 echo "examples: $passed passed, $failed failed"

@@ -82,6 +82,8 @@ posix_only_programs=(
     docs/examples/udp_buffer.cpp   # Linux's SO_RCVBUFFORCE
     docs/examples/unix_sockets.cpp # passes a pipe's descriptor (SCM_RIGHTS); socketpair
 )
+# Programs that need OpenSSL (sockit::tls), which this cross build does not have.
+openssl_programs=(docs/examples/tls.cpp)
 # Programs that build for Windows but assert POSIX behaviour, so are not run, with the reason.
 posix_behaviour=(
     # stops a server blocked in accept with shutdown() on the listener, which wakes accept on
@@ -99,12 +101,12 @@ not_standalone=(
 programs=()
 for program in examples/*.cpp docs/examples/*.cpp; do
     [ -e "$program" ] || continue
-    [[ " ${posix_only_programs[*]} " == *" $program "* ]] || programs+=("$program")
+    [[ " ${posix_only_programs[*]} ${openssl_programs[*]} " == *" $program "* ]] || programs+=("$program")
 done
 printf '%s\n' "${programs[@]}" | xargs -P 2 -I{} sh -c \
     '"$0" "$@" {} -o '"$work"'/program_$(basename {} .cpp).exe -static -lws2_32 || { echo "FAILED: {}"; exit 255; }' \
     "$cxx" "${flags[@]}"
-echo "built ${programs[*]} (POSIX-only: ${posix_only_programs[*]})"
+echo "built ${programs[*]} (POSIX-only: ${posix_only_programs[*]}; OpenSSL: ${openssl_programs[*]})"
 
 say "CMake: install for Windows, then find_package from a Windows consumer"
 toolchain=$root/cmake/toolchains/mingw-w64-x86_64.cmake

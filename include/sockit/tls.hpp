@@ -536,7 +536,8 @@ struct TlsSession {
     std::string sni;               // a server: the name the client asked for
     bool failed = false;           // a fatal error: no close_notify, no more I/O
     bool close_sent = false;
-    bool want_write = false; // the last would-block waits for room to send
+    bool want_write = false;  // the last would-block waits for room to send
+    bool read_waited = false; // the last read had to wait: the next one waits first
     TlsSession() = default;
     TlsSession(const TlsSession&) = delete;
     TlsSession& operator=(const TlsSession&) = delete;
@@ -987,17 +988,26 @@ private:
      * wait for readability, after WANT_WRITE for writability, all within `deadline`; in
      * non-blocking mode the would-block itself. Returns op's positive result, 0 at a
      * received close_notify, or -1 with `ec` set.
+     *
+     * A read (`reading`) with a timeout, after a read that had to wait (a reply not there
+     * yet), waits first when nothing is buffered in the TLS layer, as plain sockets do: poll,
+     * then the record's reads, one system call fewer than a read that fails, poll, the reads.
      */
     template <class Op>
-    int drive(Op&& op, detail::Deadline& deadline, std::error_code& ec) noexcept {
+    int drive(Op&& op, detail::Deadline& deadline, std::error_code& ec, bool reading = false) noexcept {
         detail::TlsSession& s = *session_;
         const std::int64_t timeout = timeout_ns();
         const native_handle_type fd = native_handle();
         s.io.fd = fd;
         s.io.flags = detail::call_flags(timeout);
+        if (reading && s.read_waited && timeout > 0 && ::SSL_has_pending(s.ssl) == 0) {
+            if (!detail::wait_first(fd, detail::Direction::in, timeout, deadline, s.read_waited, ec)) return -1;
+        }
         for (;;) {
             s.io.error.clear();
-            ::ERR_clear_error();
+            // SSL_get_error needs an empty error queue; clearing an empty one costs some 400
+            // instructions (OpenSSL 3 walks every slot), more than a small record's I/O here.
+            if (::ERR_peek_error() != 0) ::ERR_clear_error();
             const int r = op(s.ssl);
             if (r > 0) return r;
             const int err = ::SSL_get_error(s.ssl, r);
@@ -1011,6 +1021,7 @@ private:
                 ec = std::make_error_code(std::errc::operation_would_block);
                 return -1;
             }
+            if (reading && timeout > 0 && !s.want_write) s.read_waited = true;
             if (!detail::wait_ready(fd, s.want_write ? detail::Direction::out : detail::Direction::in, timeout,
                                     deadline, ec))
                 return -1;
@@ -1060,13 +1071,13 @@ private:
     std::size_t recv_some(char* data, std::size_t size, detail::Deadline& deadline, std::error_code& ec) noexcept {
         if (!ready(ec) || size == 0) return 0;
         const int n = size > INT_MAX ? INT_MAX : static_cast<int>(size);
-        const int r = drive([data, n](SSL* ssl) { return ::SSL_read(ssl, data, n); }, deadline, ec);
+        const int r = drive([data, n](SSL* ssl) { return ::SSL_read(ssl, data, n); }, deadline, ec, true);
         return ec ? 0 : static_cast<std::size_t>(r);
     }
     std::size_t peek_some(char* data, std::size_t size, detail::Deadline& deadline, std::error_code& ec) noexcept {
         if (!ready(ec) || size == 0) return 0;
         const int n = size > INT_MAX ? INT_MAX : static_cast<int>(size);
-        const int r = drive([data, n](SSL* ssl) { return ::SSL_peek(ssl, data, n); }, deadline, ec);
+        const int r = drive([data, n](SSL* ssl) { return ::SSL_peek(ssl, data, n); }, deadline, ec, true);
         return ec ? 0 : static_cast<std::size_t>(r);
     }
     /// Sends from byte `skip` of the buffers' concatenation: a large buffer as it is, small

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Shell helpers shared by scripts/demo.sh and the examples' end-to-end check:
-# building the chat programs and running servers on free loopback ports.
+# building the chat programs, running servers on free loopback ports, making certificates.
 # Linux: a peer that is not sockit's is seen listening in /proc/net.
 
 # chat_build DIR [CMAKE_ARGS...]: configures DIR and builds the four chat programs.
@@ -98,4 +98,27 @@ stop_server() {
     done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
     wait "$pid"
+}
+
+# make_certs DIR: makes, with the openssl command, a CA (ca.pem) and certificates it signed,
+# each with its key (NAME.pem, NAME.key): "server" for localhost and 127.0.0.1, "expired" (the
+# same names, no longer valid) and "other" (for other.example only). Nothing to keep: made
+# each time they are needed, valid for a day.
+make_certs() {
+    local dir=$1 name
+    mkdir -p "$dir"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=sockit test CA" \
+        -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null || return 1
+    for name in server expired other; do
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$name" \
+            -keyout "$dir/$name.key" -out "$dir/$name.csr" 2>/dev/null || return 1
+        case $name in
+        other) echo "subjectAltName=DNS:other.example" ;;
+        *) echo "subjectAltName=DNS:localhost,IP:127.0.0.1" ;;
+        esac >"$dir/$name.ext"
+        # "expired": valid until a day before it was made.
+        openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+            -days "$([ $name = expired ] && echo -1 || echo 1)" -extfile "$dir/$name.ext" \
+            -out "$dir/$name.pem" 2>/dev/null || return 1
+    done
 }
