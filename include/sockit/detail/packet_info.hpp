@@ -84,7 +84,7 @@ inline ssize_type send_from(native_handle_type fd, const void* data, std::size_t
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = control;
-    ::cmsghdr* c = reinterpret_cast<::cmsghdr*>(control);
+    auto* c = reinterpret_cast<::cmsghdr*>(control);
     if (source->sa_family == AF_INET) {
         ::in_pktinfo info{};
         info.ipi_ifindex = static_cast<int>(index);

@@ -17,7 +17,6 @@
 #include <csignal>
 
 #include <pthread.h>
-#include <signal.h>
 #include <sys/sendfile.h>
 #endif
 
@@ -65,16 +64,14 @@ private:
 /// the socket `fd`; the file's own position is left alone.
 inline ssize_type sendfile(native_handle_type fd, int file, std::uint64_t* offset, std::size_t count,
                            std::error_code& ec) noexcept {
-    ::off_t at = static_cast<::off_t>(*offset);
+    auto at = static_cast<::off_t>(*offset);
     ssize_type n = check(static_cast<ssize_type>(::sendfile(fd, file, &at, count)), ec);
     if (n > 0) *offset += static_cast<std::uint64_t>(n);
     return n;
 }
 #else
 /// No sendfile(2) here, so no SIGPIPE to hold off.
-struct SigpipeBlock {
-    SigpipeBlock() noexcept {} // user-provided: an object that does nothing is not "unused"
-};
+struct SigpipeBlock {};
 
 /// No sendfile(2) with Linux's meaning here: the read/send loop does the work.
 inline ssize_type sendfile(native_handle_type, int, std::uint64_t*, std::size_t, std::error_code& ec) noexcept {
@@ -136,7 +133,7 @@ std::uint64_t send_file(SendfileSome&& sendfile_some, SendSome&& send_some, int 
         return static_cast<std::size_t>(want < chunk ? want : chunk);
     };
     bool use_sendfile = true;
-    ops::SigpipeBlock no_sigpipe; // sendfile has no MSG_NOSIGNAL
+    [[maybe_unused]] ops::SigpipeBlock no_sigpipe; // sendfile has no MSG_NOSIGNAL
     while (use_sendfile && (!count || sent < *count)) {
         std::uint64_t at = offset + sent;
         std::size_t n = sendfile_some(file, &at, left(), deadline, ec);
@@ -153,7 +150,7 @@ std::uint64_t send_file(SendfileSome&& sendfile_some, SendSome&& send_some, int 
     }
     if (use_sendfile) return sent;
 
-    constexpr std::size_t buffer_size = 64 * 1024;
+    constexpr std::size_t buffer_size = std::size_t(64) * 1024;
     std::unique_ptr<char[]> buffer(new (std::nothrow) char[buffer_size]);
     if (!buffer) {
         ec = std::make_error_code(std::errc::not_enough_memory);
