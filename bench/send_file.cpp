@@ -68,7 +68,8 @@ std::uint64_t send_one(const std::string& variant, sockit::TcpStream& out, const
     if (variant == "raw-sendfile") {
         off_t at = 0;
         while (static_cast<std::uint64_t>(at) < file.size) {
-            ssize_t n = ::sendfile(out.native_handle(), file.fd, &at, static_cast<std::size_t>(file.size - at));
+            ssize_t n = ::sendfile(out.native_handle(), file.fd, &at,
+                                   static_cast<std::size_t>(file.size - static_cast<std::uint64_t>(at)));
             if (n <= 0) throw std::runtime_error("sendfile failed");
         }
         return static_cast<std::uint64_t>(at);
