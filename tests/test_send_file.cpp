@@ -6,7 +6,10 @@
 #include <sockit/sockit.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
+#include <thread>
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -54,6 +57,42 @@ struct TempFile {
         ::close(fd);
         ::unlink(path.c_str());
     }
+};
+
+/// Runs `action` on a thread of its own if the scope it lives in has not ended within `limit`:
+/// it ends a call that a bug would leave blocked forever, so that the test fails instead of hanging.
+class Rescue {
+public:
+    template <class F>
+    Rescue(std::chrono::milliseconds limit, F action)
+        : thread_([this, limit, action] {
+              std::unique_lock<std::mutex> lock(mutex_);
+              if (!done_cv_.wait_for(lock, limit, [this] { return done_; })) {
+                  fired_ = true;
+                  action();
+              }
+          }) {}
+    Rescue(const Rescue&) = delete;
+    Rescue& operator=(const Rescue&) = delete;
+    ~Rescue() { end(); }
+    /// True if the action ran (only meaningful after `end`).
+    bool fired() const { return fired_; }
+    /// Stops waiting (the action runs no more) and joins the thread.
+    void end() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            done_ = true;
+        }
+        done_cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable done_cv_;
+    bool done_ = false;
+    std::atomic<bool> fired_{false};
+    std::thread thread_;
 };
 
 /// Reads from `stream` until it ends (or 30 s pass).
@@ -199,6 +238,67 @@ TEST_CASE("send_file's one deadline holds against a reader that keeps each wait 
         });
         took = sockit_test::elapsed([&, &c = client] { c.send_file(file.fd, 0, std::nullopt, ec); });
         done = true;
+    }
+    CHECK(ec == sockit::Errc::timed_out);
+    CHECK(took >= 300ms);
+    CHECK(took < 3000ms);
+}
+
+TEST_CASE("send_file's timeout bounds the wait for a pipe with nothing to read", "[send_file]") {
+    // The read/send loop reads the pipe: a read that waits for a writer must keep the call's one
+    // deadline, as the sends do (and not wait at all in non-blocking mode).
+    sockit_test::FdLeakCheck leaks;
+    int p[2];
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    REQUIRE(::write(p[1], "early", 5) == 5); // what the writer has written so far
+    auto [client, server] = sockit_test::tcp_pair();
+    client.set_timeout(300ms);
+    std::error_code ec;
+    std::uint64_t sent = 0;
+    std::chrono::milliseconds took{};
+    {
+        // A read blocked on the pipe ends when its writer closes it.
+        Rescue rescue(3000ms, [&] { ::close(std::exchange(p[1], -1)); });
+        took = sockit_test::elapsed([&, &c = client] { sent = c.send_file(p[0], 0, std::nullopt, ec); });
+    }
+    CHECK(ec == sockit::Errc::timed_out);
+    CHECK(sent == 5);
+    CHECK(took >= 300ms);
+    CHECK(took < 3000ms);
+    char buf[16];
+    server.set_timeout(5s);
+    server.recv_exactly(buf, 5);
+    CHECK(std::string(buf, 5) == "early");
+
+    // Non-blocking: nothing to read is a would-block at once.
+    client.set_blocking(false);
+    {
+        Rescue rescue(3000ms, [&] { ::close(std::exchange(p[1], -1)); });
+        took = sockit_test::elapsed([&, &c = client] { sent = c.send_file(p[0], 0, std::nullopt, ec); });
+    }
+    CHECK(sockit::detail::is_would_block(ec));
+    CHECK(sent == 0);
+    CHECK(took < 3000ms);
+    ::close(p[0]);
+    if (p[1] >= 0) ::close(p[1]);
+}
+
+TEST_CASE("send_file keeps its timeout on a descriptor a copy made blocking", "[send_file]") {
+    // sendfile(2) takes no MSG_DONTWAIT: the descriptor itself must be non-blocking, even after a
+    // dup copy of the socket set it back to blocking, as send_all's timeout holds then too.
+    TempFile file(32 * 1024 * 1024);
+    auto [client, server] = sockit_test::tcp_pair();
+    client.set_option(sockit::SendBufferSize(65536));
+    server.set_option(sockit::ReceiveBufferSize(65536));
+    sockit::Socket copy = client.socket().dup();
+    client.set_timeout(300ms);
+    copy.set_timeout(std::nullopt); // the shared descriptor is blocking again
+    std::error_code ec;
+    std::chrono::milliseconds took{};
+    {
+        // A sendfile blocked in the kernel ends when the socket's sending side is shut down.
+        Rescue rescue(3000ms, [&] { ::shutdown(copy.native_handle(), SHUT_WR); });
+        took = sockit_test::elapsed([&, &c = client] { c.send_file(file.fd, 0, std::nullopt, ec); });
     }
     CHECK(ec == sockit::Errc::timed_out);
     CHECK(took >= 300ms);

@@ -317,6 +317,12 @@ public:
      */
     std::uint64_t send_file(int file, std::uint64_t offset, std::optional<std::uint64_t> count,
                             std::error_code& ec) noexcept {
+        // sendfile has no per-call MSG_DONTWAIT: on a descriptor another copy may have made
+        // blocking, the mode this object's timeout needs is set again first.
+        if (shared_ && timeout_ns_ >= 0) {
+            detail::ops::set_nonblocking(fd_, true, ec);
+            if (ec) return 0;
+        }
         return detail::send_file(
             [this](int f, std::uint64_t* at, std::size_t n, detail::Deadline& d, std::error_code& e) {
                 auto sent = io(
@@ -327,7 +333,7 @@ public:
             [this](const char* p, std::size_t n, detail::Deadline& d, std::error_code& e) {
                 return send_some(p, n, d, e);
             },
-            file, offset, count, ec);
+            timeout_ns_, file, offset, count, ec);
     }
     /**
      * Sends the file `file`, or `count` bytes of it from `offset`; see above.
