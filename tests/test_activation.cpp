@@ -197,6 +197,25 @@ TEST_CASE("passed_sockets ignores another process's variables and reports malfor
     CHECK_THAT(output_for({"LISTEN_PID=self", "LISTEN_FDS=2"}), contains("error: LISTEN_FDS: descriptor 4"));
 }
 
+TEST_CASE("An empty LISTEN_FDNAMES holds no names, as systemd reads it", "[activation]") {
+    // sd_listen_fds_with_names splits "" into no names at all: right for no descriptors, short
+    // of one for one descriptor.
+    sockit_test::FdLeakCheck leaks;
+    sockit::TcpServer web("127.0.0.1", 0);
+    auto output_for = [&](std::vector<std::string> environment) {
+        ChildResult child = run_child({web.fileno()}, environment, "serve", [] {});
+        CHECK(child.status == 0);
+        return child.output;
+    };
+    const std::string none = output_for({"LISTEN_PID=self", "LISTEN_FDS=0", "LISTEN_FDNAMES="});
+    CHECK_THAT(none, contains("passed: 0\n"));
+    CHECK_THAT(none, contains("environment unset: 1\n"));
+    CHECK_THAT(output_for({"LISTEN_PID=self", "LISTEN_FDS=1", "LISTEN_FDNAMES="}),
+               contains("error: LISTEN_FDNAMES '': 0 names for 1 descriptors"));
+    // A name for the one descriptor is still its name.
+    CHECK_THAT(output_for({"LISTEN_PID=self", "LISTEN_FDS=1", "LISTEN_FDNAMES=web"}), contains("socket web fd 3"));
+}
+
 TEST_CASE("SocketRef applies sockit's options and calls to a descriptor it never closes", "[activation]") {
     sockit_test::FdLeakCheck leaks;
     int raw = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -56,11 +56,11 @@ inline std::vector<PassedSocket> passed_sockets(std::error_code& ec, bool unset_
     std::vector<std::string> given;
     if (names != nullptr) {
         std::string_view rest(names);
-        for (;;) {
+        for (bool more = !rest.empty(); more;) { // "" holds no names (as systemd reads it), not one empty one
             auto colon = rest.find(':');
             given.emplace_back(rest.substr(0, colon));
-            if (colon == std::string_view::npos) break;
-            rest.remove_prefix(colon + 1);
+            more = colon != std::string_view::npos;
+            if (more) rest.remove_prefix(colon + 1);
         }
         if (static_cast<long>(given.size()) != count) {
             ec = make_error_code(Errc::invalid_argument);
