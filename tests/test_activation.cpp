@@ -259,4 +259,28 @@ TEST_CASE("SocketRef applies sockit's options and calls to a descriptor it never
     dangling.local_address(ec);
     CHECK(ec == std::errc::bad_file_descriptor);
 }
+TEST_CASE("A SocketRef starts in the mode its descriptor is in, and a copy too", "[activation]") {
+    // A view has no timeout of its owner's: it reads the descriptor's mode, so a view of a socket
+    // with a timeout (O_NONBLOCK) is non-blocking until the view gets a timeout of its own.
+    sockit_test::FdLeakCheck leaks;
+    auto [client, server] = sockit_test::tcp_pair();
+    client.set_timeout(5s);
+    sockit::SocketRef ref(client);
+    CHECK(ref.timeout() == std::chrono::nanoseconds(0));
+    char buf[4];
+    std::error_code ec;
+    ref.recv(buf, sizeof buf, ec);
+    CHECK(sockit::detail::is_would_block(ec));
+    ref.set_timeout(200ms);
+    sockit::SocketRef copy(ref); // the view's timeout is not copied; the mode it left is read
+    CHECK(copy.timeout() == std::chrono::nanoseconds(0));
+    CHECK(ref.timeout() == std::chrono::nanoseconds(200ms));
+    auto took = sockit_test::elapsed([&, &r = ref] { r.recv(buf, sizeof buf, ec); });
+    CHECK(ec == sockit::Errc::timed_out);
+    CHECK(took >= 200ms);
+    CHECK(took < 3000ms);
+    // A descriptor in blocking mode gives a blocking view.
+    client.set_timeout(std::nullopt);
+    CHECK_FALSE(sockit::SocketRef(client).timeout().has_value());
+}
 #endif
