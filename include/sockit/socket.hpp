@@ -762,16 +762,8 @@ private:
     /// timeout (not at all in non-blocking mode) for `direction`; false with `ec` set
     /// (`timed_out`, or would-block in non-blocking mode) if the descriptor is not ready.
     SOCKIT_NOINLINE bool wait_shared(detail::Direction direction, std::error_code& ec) noexcept {
-        if (timeout_ns_ > 0) {
-            detail::Deadline deadline;
-            return detail::wait_ready(fd_, direction, timeout_ns_, deadline, ec);
-        }
-        for (;;) {
-            short revents = detail::ops::poll_one(fd_, static_cast<short>(direction), 0, ec);
-            if (ec && detail::is_interrupted(ec)) continue;
-            if (!ec && revents == 0) ec = std::make_error_code(std::errc::operation_would_block);
-            return !ec;
-        }
+        detail::Deadline deadline;
+        return detail::wait_or_look(fd_, direction, timeout_ns_, deadline, ec);
     }
 
     /// One recv(2) with `extra` flags, as this socket's timeout says.

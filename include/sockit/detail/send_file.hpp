@@ -120,23 +120,6 @@ inline bool sendfile_refused(const std::error_code& ec) noexcept {
 }
 
 /**
- * Waits, as a socket whose timeout is `timeout_ns` would, until `file` (one that cannot seek: a
- * pipe) has something to read or has ended: not at all when blocking (the read waits), within
- * `deadline` when timed, and when non-blocking only to look (would-block if nothing is there).
- * False with `ec` set if the file is not ready.
- */
-inline bool wait_readable(int file, std::int64_t timeout_ns, Deadline& deadline, std::error_code& ec) noexcept {
-    if (timeout_ns < 0) return true;
-    if (timeout_ns > 0) return wait_ready(file, Direction::in, timeout_ns, deadline, ec);
-    for (;;) {
-        short revents = ops::poll_one(file, ops::poll_in, 0, ec);
-        if (ec && is_interrupted(ec)) continue;
-        if (!ec && revents == 0) ec = std::make_error_code(std::errc::operation_would_block);
-        return !ec;
-    }
-}
-
-/**
  * Sends `count` bytes of `file` from `offset` (all that is left if empty, up to its end) through
  * a stream: `sendfile_some(file, &offset, size, deadline, ec)` for one sendfile call, and the
  * stream's `send_some` for the loop that reads the file into a buffer where sendfile is refused,
@@ -185,7 +168,8 @@ std::uint64_t send_file(SendfileSome&& sendfile_some, SendSome&& send_some, std:
     }
     while (!count || sent < *count) {
         std::size_t want = left() < buffer_size ? left() : buffer_size;
-        if (!seekable && !wait_readable(file, timeout_ns, deadline, ec)) return sent;
+        // A pipe's read(2) would wait for a writer: that wait is the stream's, within the deadline.
+        if (!seekable && !wait_or_look(file, Direction::in, timeout_ns, deadline, ec)) return sent;
         ssize_type got = ops::read_file(file, buffer.get(), want, offset + sent, seekable, ec);
         if (got <= 0) return sent; // an error, or the file's end
         std::size_t done = 0;
