@@ -355,6 +355,13 @@ TEST_CASE("BindToDevice and BindToInterfaceIndex keep a socket to one interface"
         s.set_option(sockit::BindToDevice("sockit0"));
         s.set_option(sockit::BindToDevice(""));
         e.expect(s.get_option<sockit::BindToDevice>().value().empty(), "BindToDevice(\"\") unbinds");
+        // A name of exactly 15 bytes, the longest the system takes, is a name like any other.
+        if (e.expect(sockit_test::run("ip link add sockit-fifteen0 type veth peer name sockit-fifteen1"),
+                     "a veth pair with a 15-byte name")) {
+            s.set_option(sockit::BindToDevice("sockit-fifteen0"));
+            e.expect(s.get_option<sockit::BindToDevice>().value() == "sockit-fifteen0", "a 15-byte name read back");
+            s.set_option(sockit::BindToDevice(""));
+        }
         for (std::string bad :
              {std::string("no-such-device"), std::string("sockit0-and-more-than-15"), std::string("lo\0x", 4)}) {
             std::error_code ec;
