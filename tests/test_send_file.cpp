@@ -359,6 +359,44 @@ TEST_CASE("send_file to a closed peer throws and raises no SIGPIPE", "[send_file
     CHECK_THROWS_WITH(client.send_file(-1), sockit_test::contains("send_file"));
 }
 
+TEST_CASE("send_file's errors name the file's descriptor and offset", "[send_file]") {
+    // A bad file reads as a bad socket unless the message says which descriptor was the file.
+    sockit_test::FdLeakCheck leaks;
+    TempFile file(1000);
+    auto [client, server] = sockit_test::tcp_pair();
+    const int write_only = ::open(file.path.c_str(), O_WRONLY | O_CLOEXEC);
+    REQUIRE(write_only >= 0);
+    const std::string fd = std::to_string(write_only);
+    try {
+        client.send_file(write_only);
+        FAIL("a file opened write-only was sent");
+    } catch (const sockit::Error& e) {
+        CHECK(e.code() == std::errc::bad_file_descriptor);
+        CHECK_THAT(e.what(), sockit_test::contains("send_file 127.0.0.1:"));
+        CHECK_THAT(e.what(), sockit_test::contains(" from descriptor " + fd + " (sent 0 bytes)"));
+    }
+    ::close(write_only);
+    const int directory = ::open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REQUIRE(directory >= 0);
+    try {
+        client.send_file(directory, 7);
+        FAIL("a directory was sent");
+    } catch (const sockit::Error& e) {
+        CHECK(e.code() == std::errc::is_a_directory);
+        CHECK_THAT(e.what(), sockit_test::contains(" from descriptor " + std::to_string(directory) +
+                                                   " at offset 7 (sent 0 bytes)"));
+    }
+    ::close(directory);
+    // A socket as the file cannot seek either: it is read as a pipe, within the timeout.
+    auto [a, b] = sockit::stream_pair();
+    client.set_timeout(200ms);
+    std::error_code ec;
+    auto took = sockit_test::elapsed([&, &c = client, &f = a] { c.send_file(f.native_handle(), 0, std::nullopt, ec); });
+    CHECK(ec == sockit::Errc::timed_out);
+    CHECK(took >= 200ms);
+    CHECK(took < 3000ms);
+}
+
 TEST_CASE("send_file works on a Unix-domain stream", "[send_file]") {
     TempFile file(200000);
     auto [a, b] = sockit::stream_pair();

@@ -337,14 +337,19 @@ public:
     }
     /**
      * Sends the file `file`, or `count` bytes of it from `offset`; see above.
-     * @throws BrokenPipe, ConnectionReset, TimeoutError or Error; the message, and the exception's
-     *         `transferred()`, say how many bytes were sent.
+     * @throws BrokenPipe, ConnectionReset, TimeoutError or Error; the message names the file's
+     *         descriptor and the offset, and it and the exception's `transferred()` say how many
+     *         bytes were sent ("send_file 127.0.0.1:80 from descriptor 5 (sent 0 bytes): Bad file
+     *         descriptor" for a file opened write-only).
      */
     std::uint64_t send_file(int file, std::uint64_t offset = 0, std::optional<std::uint64_t> count = std::nullopt) {
         std::error_code ec;
         std::uint64_t sent = send_file(file, offset, count, ec);
         if (ec)
-            detail::throw_error(ec, detail::context("send_file", peer_) + " (sent " + std::to_string(sent) + " bytes)",
+            detail::throw_error(ec,
+                                detail::context("send_file", peer_) + " from descriptor " + std::to_string(file) +
+                                    (offset != 0 ? " at offset " + std::to_string(offset) : std::string()) + " (sent " +
+                                    std::to_string(sent) + " bytes)",
                                 detail::Transfer{static_cast<std::size_t>(sent), {}});
         return sent;
     }
