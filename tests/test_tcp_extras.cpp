@@ -6,6 +6,7 @@
 #include <sockit/sockit.hpp>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "netns.hpp"
@@ -175,6 +176,53 @@ TEST_CASE("TCP Fast Open: the second connection's data rides in the SYN and the 
         e.expect(second.first.get_option<sockit::FastOpenConnect>().value(), "TCP_FASTOPEN_CONNECT read back");
         second.second.send_all("bye");
         e.expect(second.first.recv(16) == "bye", "the connection works both ways");
+        return e.result();
+    });
+    CHECK(status == 0);
+}
+
+TEST_CASE("TCP Fast Open: with a cookie the connect returns before the server is known to be there", "[fast_open]") {
+    // What ConnectOptions::fast_open warns of: the SYN waits for the first send, so the peer is
+    // not known until then, a server that has gone shows up in a later call, and of several
+    // addresses the first one with a cookie wins even if its server has gone.
+    int status = in_network_namespace([] {
+        Expectations e;
+        if (!e.expect(sockit_test::write_file("/proc/sys/net/ipv4/tcp_fastopen", "3"),
+                      "net.ipv4.tcp_fastopen=3 in the namespace"))
+            return e.result();
+        ServerOptions so;
+        so.fast_open = 16;
+        auto gone = std::make_unique<TcpServer>("127.0.0.1", 0, so);
+        const int port = gone->port();
+        TcpServer live("127.0.0.2", port, so);
+        ConnectOptions co;
+        co.fast_open = true;
+        co.timeout = 5s;
+        hello(*gone, co, e); // the cookie for 127.0.0.1
+        {
+            TcpClient client("127.0.0.1", port, co);
+            std::error_code ec;
+            client.peer_address(ec);
+            e.expect(ec == std::errc::not_connected, "no peer before the first send: " + ec.message());
+            client.send_all("hello");
+            auto accepted = gone->accept();
+            e.expect(accepted.first.recv(16) == "hello", "the hello arrives");
+        }
+        gone.reset(); // 127.0.0.1's server goes; 127.0.0.2's stays
+        const std::vector<Address> both{Address("127.0.0.1", port), Address("127.0.0.2", port)};
+        for (bool happy_eyeballs : {false, true}) {
+            co.happy_eyeballs = happy_eyeballs;
+            TcpClient client(both, co);
+            std::error_code ec;
+            client.send_all("hello", ec);
+            e.expect(!ec, "the first send only queues the data in the SYN: " + ec.message());
+            char byte;
+            client.recv(&byte, 1, ec);
+            e.expect(ec == std::errc::connection_refused || ec == std::errc::connection_reset,
+                     "the refusal comes with the next call, no fallback to 127.0.0.2: " + ec.message());
+        }
+        co.fast_open = false;
+        e.expect(TcpClient(both, co).peer_address() == both[1], "without Fast Open the second address serves");
         return e.result();
     });
     CHECK(status == 0);
