@@ -46,7 +46,7 @@ struct NetworkInterface {
 namespace detail {
 /// The address at `sa` (AF_INET or AF_INET6), or an unspecified one.
 inline Address interface_address(const ::sockaddr* sa) noexcept {
-    if (sa == nullptr) return Address();
+    if (sa == nullptr) return {};
     std::size_t len = sa->sa_family == af_inet6 ? sizeof(::sockaddr_in6) : sizeof(::sockaddr_in);
     std::error_code ignored;
     return Address::from_native(sa, len, ignored);
@@ -104,7 +104,7 @@ inline std::vector<NetworkInterface> network_interfaces(std::error_code& ec) {
             InterfaceAddress a{detail::interface_address(address), detail::interface_address(netmask), 0, std::nullopt};
             a.prefix_length = detail::prefix_length(a.netmask);
             if (broadcast != nullptr) a.broadcast = detail::interface_address(broadcast);
-            it->addresses.push_back(std::move(a));
+            it->addresses.push_back(a);
         },
         ec);
     if (ec) list.clear();

@@ -273,7 +273,7 @@ public:
         size_ = name.size() + 1;
     }
     /// The interface's name ("" when not bound).
-    std::string_view value() const noexcept { return std::string_view(name_, std::strlen(name_)); }
+    std::string_view value() const noexcept { return {name_, std::strlen(name_)}; }
     static constexpr int level() noexcept { return detail::tags::BindToDevice::level; }
     static constexpr int name() noexcept { return detail::tags::BindToDevice::name; }
     static constexpr const char* label() noexcept { return detail::tags::BindToDevice::label; }

@@ -111,7 +111,7 @@ inline ssize_type send_from(native_handle_type fd, const void* data, std::size_t
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = control;
-    ::cmsghdr* c = reinterpret_cast<::cmsghdr*>(control);
+    auto* c = reinterpret_cast<::cmsghdr*>(control);
     ::in_addr to_v4{};
     ::in_addr source_v4{};
     const bool has_source = source->sa_family == AF_INET || source->sa_family == AF_INET6;

@@ -17,7 +17,6 @@
 #include <csignal>
 
 #include <pthread.h>
-#include <signal.h>
 #include <sys/sendfile.h>
 #endif
 
@@ -65,7 +64,7 @@ private:
 /// the socket `fd`; the file's own position is left alone.
 inline ssize_type sendfile(native_handle_type fd, int file, std::uint64_t* offset, std::size_t count,
                            std::error_code& ec) noexcept {
-    ::off_t at = static_cast<::off_t>(*offset);
+    auto at = static_cast<::off_t>(*offset);
     ssize_type n = check(static_cast<ssize_type>(::sendfile(fd, file, &at, count)), ec);
     if (n > 0) *offset += static_cast<std::uint64_t>(n);
     return n;
@@ -155,7 +154,7 @@ std::uint64_t send_file(SendfileSome&& sendfile_some, SendSome&& send_some, std:
     }
     if (use_sendfile) return sent;
 
-    constexpr std::size_t buffer_size = 64 * 1024;
+    constexpr std::size_t buffer_size = std::size_t(64) * 1024;
     std::unique_ptr<char[]> buffer(new (std::nothrow) char[buffer_size]);
     if (!buffer) {
         ec = std::make_error_code(std::errc::not_enough_memory);
