@@ -142,4 +142,29 @@ TEST_CASE("send_from refuses a source of the other family, which the system woul
     CHECK(std::string(buf, got.size) == "w");
     CHECK(got.sender.host() == "127.0.0.1");
 }
+TEST_CASE("A dual-stack server learns an IPv4 client's destination and answers from it", "[udp][route]") {
+    // An IPv4 client of a dual-stack socket is an IPv4-mapped sender; the destination comes as
+    // the IPv4 address it sent to, which send_from takes as it is.
+    REQUIRE(sockit_test::has_ipv6());
+    UdpSocket server(sockit::Family::v6);
+    server.set_option(sockit::V6Only(false));
+    server.bind(Address("::", 0));
+    server.set_receive_destination(true);
+    server.set_timeout(5s);
+    const std::uint16_t port = server.local_address().port();
+    for (const char* host : {"127.0.0.5", "127.0.0.1"}) {
+        INFO(host);
+        UdpSocket client(sockit::Family::v4);
+        client.connect(Address(host, port)); // drops a reply from any other address
+        client.set_timeout(5s);
+        client.send("hello", 5);
+        char buf[16];
+        sockit::DatagramRoute route = server.recv_routed(buf, sizeof buf);
+        CHECK(route.sender.host() == "::ffff:127.0.0.1");
+        CHECK(route.destination == Address(host, 0));
+        CHECK(route.interface_index == sockit_test::loopback_index());
+        server.send_from("reply", route.sender, route.destination, route.interface_index);
+        CHECK(std::string(buf, client.recv(buf, sizeof buf)) == "reply");
+    }
+}
 #endif
