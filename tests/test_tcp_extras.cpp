@@ -360,6 +360,16 @@ TEST_CASE("Mark sets the mark routing and filters see", "[options]") {
     CHECK(status == 0);
 }
 
+TEST_CASE("BindToDevice describes the name it was made with, for messages", "[options]") {
+    CHECK(sockit::BindToDevice().description() == "SO_BINDTODEVICE");
+    CHECK(sockit::BindToDevice("eth0").description() == "SO_BINDTODEVICE 'eth0'");
+    CHECK(sockit::BindToDevice("sockit-fifteen0").description() == "SO_BINDTODEVICE 'sockit-fifteen0'");
+    CHECK(sockit::BindToDevice("sockit-sixteen-0").description() ==
+          "SO_BINDTODEVICE 'sockit-sixteen-...' (16 bytes; at most 15)");
+    CHECK(sockit::BindToDevice(std::string("a\0b", 3)).description() == "SO_BINDTODEVICE 'a\\0b' (a NUL in it)");
+    CHECK(sockit::BindToDevice("sockit-sixteen-0").value() == "/"); // a name no interface can have
+}
+
 TEST_CASE("BindToDevice and BindToInterfaceIndex keep a socket to one interface", "[options]") {
     int status = in_network_namespace([] {
         Expectations e;
@@ -416,11 +426,17 @@ TEST_CASE("BindToDevice and BindToInterfaceIndex keep a socket to one interface"
             s.set_option(sockit::BindToDevice(bad), ec);
             e.expect(ec == std::errc::no_such_device, "BindToDevice of a bad name: " + ec.message());
         }
-        try {
-            s.set_option(sockit::BindToDevice("sockit0-and-more-than-15"));
-            e.expect(false, "a name too long throws");
-        } catch (const sockit::Error& error) {
-            e.expect(std::string(error.what()).find("setsockopt SO_BINDTODEVICE") != std::string::npos, error.what());
+        // The message names the name, and why no interface can have it.
+        for (auto [bad, said] : {std::pair<std::string, std::string>{"no-such-device", "'no-such-device': "},
+                                 {"sockit0-and-more-than-15", "'sockit0-and-mor...' (24 bytes; at most 15): "},
+                                 {std::string("lo\0x", 4), "'lo\\0x' (a NUL in it): "}}) {
+            try {
+                s.set_option(sockit::BindToDevice(bad));
+                e.expect(false, "a bad name throws");
+            } catch (const sockit::Error& error) {
+                e.expect(std::string(error.what()).find("setsockopt SO_BINDTODEVICE " + said) != std::string::npos,
+                         error.what());
+            }
         }
         return e.result();
     });
