@@ -96,6 +96,8 @@ TEST_CASE("TcpInfo reads the connection's state, round-trip time and bytes ackno
     CHECK(info.state() == TcpState::established);
     CHECK(info.bytes_acked() == data.size() + 1);
     CHECK(info.bytes_sent() >= data.size());
+    REQUIRE(info.bytes_retransmitted().has_value());          // Linux 4.19, beside bytes_sent
+    CHECK(*info.bytes_retransmitted() <= *info.bytes_sent()); // a part of what was sent
     CHECK(info.round_trip_time() > 0us);
     CHECK(info.round_trip_time() < 1s);
     CHECK(info.congestion_window() >= 1);
@@ -148,6 +150,7 @@ TEST_CASE("TcpInfo reports fields an older system lacks as empty", "[tcp_info]")
     CHECK(info.bytes_acked() == 0u);
     CHECK(info.bytes_received() == 0u);
     CHECK_FALSE(info.bytes_sent().has_value());
+    CHECK_FALSE(info.bytes_retransmitted().has_value());
 }
 
 TEST_CASE("TCP Fast Open: the second connection's data rides in the SYN and the server reads it", "[fast_open]") {

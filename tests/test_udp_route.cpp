@@ -149,7 +149,12 @@ TEST_CASE("A dual-stack server learns an IPv4 client's destination and answers f
     UdpSocket server(sockit::Family::v6);
     server.set_option(sockit::V6Only(false));
     server.bind(Address("::", 0));
-    server.set_receive_destination(true);
+    std::error_code ec;
+    server.set_receive_destination(true, ec);
+    REQUIRE_FALSE(ec);
+    UdpSocket none;
+    none.set_receive_destination(true, ec); // no socket to ask
+    CHECK(ec == std::errc::bad_file_descriptor);
     server.set_timeout(5s);
     const std::uint16_t port = server.local_address().port();
     for (const char* host : {"127.0.0.5", "127.0.0.1"}) {
