@@ -197,6 +197,25 @@ TEST_CASE("passed_sockets ignores another process's variables and reports malfor
     CHECK_THAT(output_for({"LISTEN_PID=self", "LISTEN_FDS=2"}), contains("error: LISTEN_FDS: descriptor 4"));
 }
 
+TEST_CASE("An empty LISTEN_FDNAMES holds no names, as systemd reads it", "[activation]") {
+    // sd_listen_fds_with_names splits "" into no names at all: right for no descriptors, short
+    // of one for one descriptor.
+    sockit_test::FdLeakCheck leaks;
+    sockit::TcpServer web("127.0.0.1", 0);
+    auto output_for = [&](std::vector<std::string> environment) {
+        ChildResult child = run_child({web.fileno()}, environment, "serve", [] {});
+        CHECK(child.status == 0);
+        return child.output;
+    };
+    const std::string none = output_for({"LISTEN_PID=self", "LISTEN_FDS=0", "LISTEN_FDNAMES="});
+    CHECK_THAT(none, contains("passed: 0\n"));
+    CHECK_THAT(none, contains("environment unset: 1\n"));
+    CHECK_THAT(output_for({"LISTEN_PID=self", "LISTEN_FDS=1", "LISTEN_FDNAMES="}),
+               contains("error: LISTEN_FDNAMES '': 0 names for 1 descriptors"));
+    // A name for the one descriptor is still its name.
+    CHECK_THAT(output_for({"LISTEN_PID=self", "LISTEN_FDS=1", "LISTEN_FDNAMES=web"}), contains("socket web fd 3"));
+}
+
 TEST_CASE("SocketRef applies sockit's options and calls to a descriptor it never closes", "[activation]") {
     sockit_test::FdLeakCheck leaks;
     int raw = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -239,5 +258,29 @@ TEST_CASE("SocketRef applies sockit's options and calls to a descriptor it never
     sockit::SocketRef dangling(raw);
     dangling.local_address(ec);
     CHECK(ec == std::errc::bad_file_descriptor);
+}
+TEST_CASE("A SocketRef starts in the mode its descriptor is in, and a copy too", "[activation]") {
+    // A view has no timeout of its owner's: it reads the descriptor's mode, so a view of a socket
+    // with a timeout (O_NONBLOCK) is non-blocking until the view gets a timeout of its own.
+    sockit_test::FdLeakCheck leaks;
+    auto [client, server] = sockit_test::tcp_pair();
+    client.set_timeout(5s);
+    sockit::SocketRef ref(client);
+    CHECK(ref.timeout() == std::chrono::nanoseconds(0));
+    char buf[4];
+    std::error_code ec;
+    ref.recv(buf, sizeof buf, ec);
+    CHECK(sockit::detail::is_would_block(ec));
+    ref.set_timeout(200ms);
+    sockit::SocketRef copy(ref); // the view's timeout is not copied; the mode it left is read
+    CHECK(copy.timeout() == std::chrono::nanoseconds(0));
+    CHECK(ref.timeout() == std::chrono::nanoseconds(200ms));
+    auto took = sockit_test::elapsed([&, &r = ref] { r.recv(buf, sizeof buf, ec); });
+    CHECK(ec == sockit::Errc::timed_out);
+    CHECK(took >= 200ms);
+    CHECK(took < 3000ms);
+    // A descriptor in blocking mode gives a blocking view.
+    client.set_timeout(std::nullopt);
+    CHECK_FALSE(sockit::SocketRef(client).timeout().has_value());
 }
 #endif

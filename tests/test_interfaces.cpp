@@ -50,6 +50,11 @@ TEST_CASE("network_interfaces lists what if_nameindex lists, with lo's addresses
     CHECK(lo->is_up());
     CHECK(lo->is_running());
     CHECK_FALSE(lo->supports_broadcast());
+    CHECK_FALSE(lo->is_point_to_point());
+    for (const sockit::NetworkInterface& i : list) {
+        INFO(i.name);
+        CHECK(i.is_point_to_point() == ((i.flags & IFF_POINTOPOINT) != 0));
+    }
     const sockit::InterfaceAddress* v4 = find(*lo, "127.0.0.1");
     REQUIRE(v4 != nullptr);
     CHECK(v4->prefix_length == 8);

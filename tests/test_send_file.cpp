@@ -6,7 +6,10 @@
 #include <sockit/sockit.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
+#include <thread>
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -54,6 +57,42 @@ struct TempFile {
         ::close(fd);
         ::unlink(path.c_str());
     }
+};
+
+/// Runs `action` on a thread of its own if the scope it lives in has not ended within `limit`:
+/// it ends a call that a bug would leave blocked forever, so that the test fails instead of hanging.
+class Rescue {
+public:
+    template <class F>
+    Rescue(std::chrono::milliseconds limit, F action)
+        : thread_([this, limit, action] {
+              std::unique_lock<std::mutex> lock(mutex_);
+              if (!done_cv_.wait_for(lock, limit, [this] { return done_; })) {
+                  fired_ = true;
+                  action();
+              }
+          }) {}
+    Rescue(const Rescue&) = delete;
+    Rescue& operator=(const Rescue&) = delete;
+    ~Rescue() { end(); }
+    /// True if the action ran (only meaningful after `end`).
+    bool fired() const { return fired_; }
+    /// Stops waiting (the action runs no more) and joins the thread.
+    void end() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            done_ = true;
+        }
+        done_cv_.notify_all();
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable done_cv_;
+    bool done_ = false;
+    std::atomic<bool> fired_{false};
+    std::thread thread_;
 };
 
 /// Reads from `stream` until it ends (or 30 s pass).
@@ -205,6 +244,67 @@ TEST_CASE("send_file's one deadline holds against a reader that keeps each wait 
     CHECK(took < 3000ms);
 }
 
+TEST_CASE("send_file's timeout bounds the wait for a pipe with nothing to read", "[send_file]") {
+    // The read/send loop reads the pipe: a read that waits for a writer must keep the call's one
+    // deadline, as the sends do (and not wait at all in non-blocking mode).
+    sockit_test::FdLeakCheck leaks;
+    int p[2];
+    REQUIRE(::pipe2(p, O_CLOEXEC) == 0);
+    REQUIRE(::write(p[1], "early", 5) == 5); // what the writer has written so far
+    auto [client, server] = sockit_test::tcp_pair();
+    client.set_timeout(300ms);
+    std::error_code ec;
+    std::uint64_t sent = 0;
+    std::chrono::milliseconds took{};
+    {
+        // A read blocked on the pipe ends when its writer closes it.
+        Rescue rescue(3000ms, [&] { ::close(std::exchange(p[1], -1)); });
+        took = sockit_test::elapsed([&, &c = client] { sent = c.send_file(p[0], 0, std::nullopt, ec); });
+    }
+    CHECK(ec == sockit::Errc::timed_out);
+    CHECK(sent == 5);
+    CHECK(took >= 300ms);
+    CHECK(took < 3000ms);
+    char buf[16];
+    server.set_timeout(5s);
+    server.recv_exactly(buf, 5);
+    CHECK(std::string(buf, 5) == "early");
+
+    // Non-blocking: nothing to read is a would-block at once.
+    client.set_blocking(false);
+    {
+        Rescue rescue(3000ms, [&] { ::close(std::exchange(p[1], -1)); });
+        took = sockit_test::elapsed([&, &c = client] { sent = c.send_file(p[0], 0, std::nullopt, ec); });
+    }
+    CHECK(sockit::detail::is_would_block(ec));
+    CHECK(sent == 0);
+    CHECK(took < 3000ms);
+    ::close(p[0]);
+    if (p[1] >= 0) ::close(p[1]);
+}
+
+TEST_CASE("send_file keeps its timeout on a descriptor a copy made blocking", "[send_file]") {
+    // sendfile(2) takes no MSG_DONTWAIT: the descriptor itself must be non-blocking, even after a
+    // dup copy of the socket set it back to blocking, as send_all's timeout holds then too.
+    TempFile file(32 * 1024 * 1024);
+    auto [client, server] = sockit_test::tcp_pair();
+    client.set_option(sockit::SendBufferSize(65536));
+    server.set_option(sockit::ReceiveBufferSize(65536));
+    sockit::Socket copy = client.socket().dup();
+    client.set_timeout(300ms);
+    copy.set_timeout(std::nullopt); // the shared descriptor is blocking again
+    std::error_code ec;
+    std::chrono::milliseconds took{};
+    {
+        // A sendfile blocked in the kernel ends when the socket's sending side is shut down.
+        Rescue rescue(3000ms, [&] { ::shutdown(copy.native_handle(), SHUT_WR); });
+        took = sockit_test::elapsed([&, &c = client] { c.send_file(file.fd, 0, std::nullopt, ec); });
+    }
+    CHECK(ec == sockit::Errc::timed_out);
+    CHECK(took >= 300ms);
+    CHECK(took < 3000ms);
+}
+
 TEST_CASE("send_file to a closed peer throws and raises no SIGPIPE", "[send_file]") {
     TempFile file(4 * 1024 * 1024);
     // In a child whose SIGPIPE is the default (death): the error must come as an exception.
@@ -257,6 +357,44 @@ TEST_CASE("send_file to a closed peer throws and raises no SIGPIPE", "[send_file
     CHECK(client.send_file(-1, 0, std::nullopt, ec) == 0);
     CHECK(ec == std::errc::bad_file_descriptor);
     CHECK_THROWS_WITH(client.send_file(-1), sockit_test::contains("send_file"));
+}
+
+TEST_CASE("send_file's errors name the file's descriptor and offset", "[send_file]") {
+    // A bad file reads as a bad socket unless the message says which descriptor was the file.
+    sockit_test::FdLeakCheck leaks;
+    TempFile file(1000);
+    auto [client, server] = sockit_test::tcp_pair();
+    const int write_only = ::open(file.path.c_str(), O_WRONLY | O_CLOEXEC);
+    REQUIRE(write_only >= 0);
+    const std::string fd = std::to_string(write_only);
+    try {
+        client.send_file(write_only);
+        FAIL("a file opened write-only was sent");
+    } catch (const sockit::Error& e) {
+        CHECK(e.code() == std::errc::bad_file_descriptor);
+        CHECK_THAT(e.what(), sockit_test::contains("send_file 127.0.0.1:"));
+        CHECK_THAT(e.what(), sockit_test::contains(" from descriptor " + fd + " (sent 0 bytes)"));
+    }
+    ::close(write_only);
+    const int directory = ::open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    REQUIRE(directory >= 0);
+    try {
+        client.send_file(directory, 7);
+        FAIL("a directory was sent");
+    } catch (const sockit::Error& e) {
+        CHECK(e.code() == std::errc::is_a_directory);
+        CHECK_THAT(e.what(), sockit_test::contains(" from descriptor " + std::to_string(directory) +
+                                                   " at offset 7 (sent 0 bytes)"));
+    }
+    ::close(directory);
+    // A socket as the file cannot seek either: it is read as a pipe, within the timeout.
+    auto [a, b] = sockit::stream_pair();
+    client.set_timeout(200ms);
+    std::error_code ec;
+    auto took = sockit_test::elapsed([&, &c = client, &f = a] { c.send_file(f.native_handle(), 0, std::nullopt, ec); });
+    CHECK(ec == sockit::Errc::timed_out);
+    CHECK(took >= 200ms);
+    CHECK(took < 3000ms);
 }
 
 TEST_CASE("send_file works on a Unix-domain stream", "[send_file]") {

@@ -6,6 +6,7 @@
 #include <sockit/sockit.hpp>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "netns.hpp"
@@ -96,6 +97,8 @@ TEST_CASE("TcpInfo reads the connection's state, round-trip time and bytes ackno
     CHECK(info.bytes_acked() == data.size() + 1);
     CHECK(info.bytes_sent() >= data.size());
     CHECK(info.bytes_retransmitted() == 0u);
+    REQUIRE(info.bytes_retransmitted().has_value());          // Linux 4.19, beside bytes_sent
+    CHECK(*info.bytes_retransmitted() <= *info.bytes_sent()); // a part of what was sent
     CHECK(info.round_trip_time() > 0us);
     CHECK(info.round_trip_time() < 1s);
     CHECK(info.congestion_window() >= 1);
@@ -148,6 +151,7 @@ TEST_CASE("TcpInfo reports fields an older system lacks as empty", "[tcp_info]")
     CHECK(info.bytes_acked() == 0u);
     CHECK(info.bytes_received() == 0u);
     CHECK_FALSE(info.bytes_sent().has_value());
+    CHECK_FALSE(info.bytes_retransmitted().has_value());
 }
 
 TEST_CASE("TCP Fast Open: the second connection's data rides in the SYN and the server reads it", "[fast_open]") {
@@ -176,6 +180,53 @@ TEST_CASE("TCP Fast Open: the second connection's data rides in the SYN and the 
         e.expect(second.first.get_option<sockit::FastOpenConnect>().value(), "TCP_FASTOPEN_CONNECT read back");
         second.second.send_all("bye");
         e.expect(second.first.recv(16) == "bye", "the connection works both ways");
+        return e.result();
+    });
+    CHECK(status == 0);
+}
+
+TEST_CASE("TCP Fast Open: with a cookie the connect returns before the server is known to be there", "[fast_open]") {
+    // What ConnectOptions::fast_open warns of: the SYN waits for the first send, so the peer is
+    // not known until then, a server that has gone shows up in a later call, and of several
+    // addresses the first one with a cookie wins even if its server has gone.
+    int status = in_network_namespace([] {
+        Expectations e;
+        if (!e.expect(sockit_test::write_file("/proc/sys/net/ipv4/tcp_fastopen", "3"),
+                      "net.ipv4.tcp_fastopen=3 in the namespace"))
+            return e.result();
+        ServerOptions so;
+        so.fast_open = 16;
+        auto gone = std::make_unique<TcpServer>("127.0.0.1", 0, so);
+        const int port = gone->port();
+        TcpServer live("127.0.0.2", port, so);
+        ConnectOptions co;
+        co.fast_open = true;
+        co.timeout = 5s;
+        hello(*gone, co, e); // the cookie for 127.0.0.1
+        {
+            TcpClient client("127.0.0.1", port, co);
+            std::error_code ec;
+            client.peer_address(ec);
+            e.expect(ec == std::errc::not_connected, "no peer before the first send: " + ec.message());
+            client.send_all("hello");
+            auto accepted = gone->accept();
+            e.expect(accepted.first.recv(16) == "hello", "the hello arrives");
+        }
+        gone.reset(); // 127.0.0.1's server goes; 127.0.0.2's stays
+        const std::vector<Address> both{Address("127.0.0.1", port), Address("127.0.0.2", port)};
+        for (bool happy_eyeballs : {false, true}) {
+            co.happy_eyeballs = happy_eyeballs;
+            TcpClient client(both, co);
+            std::error_code ec;
+            client.send_all("hello", ec);
+            e.expect(!ec, "the first send only queues the data in the SYN: " + ec.message());
+            char byte;
+            client.recv(&byte, 1, ec);
+            e.expect(ec == std::errc::connection_refused || ec == std::errc::connection_reset,
+                     "the refusal comes with the next call, no fallback to 127.0.0.2: " + ec.message());
+        }
+        co.fast_open = false;
+        e.expect(TcpClient(both, co).peer_address() == both[1], "without Fast Open the second address serves");
         return e.result();
     });
     CHECK(status == 0);
@@ -313,6 +364,16 @@ TEST_CASE("Mark sets the mark routing and filters see", "[options]") {
     CHECK(status == 0);
 }
 
+TEST_CASE("BindToDevice describes the name it was made with, for messages", "[options]") {
+    CHECK(sockit::BindToDevice().description() == "SO_BINDTODEVICE");
+    CHECK(sockit::BindToDevice("eth0").description() == "SO_BINDTODEVICE 'eth0'");
+    CHECK(sockit::BindToDevice("sockit-fifteen0").description() == "SO_BINDTODEVICE 'sockit-fifteen0'");
+    CHECK(sockit::BindToDevice("sockit-sixteen-0").description() ==
+          "SO_BINDTODEVICE 'sockit-sixteen-...' (16 bytes; at most 15)");
+    CHECK(sockit::BindToDevice(std::string("a\0b", 3)).description() == "SO_BINDTODEVICE 'a\\0b' (a NUL in it)");
+    CHECK(sockit::BindToDevice("sockit-sixteen-0").value() == "/"); // a name no interface can have
+}
+
 TEST_CASE("BindToDevice and BindToInterfaceIndex keep a socket to one interface", "[options]") {
     int status = in_network_namespace([] {
         Expectations e;
@@ -356,17 +417,30 @@ TEST_CASE("BindToDevice and BindToInterfaceIndex keep a socket to one interface"
         s.set_option(sockit::BindToDevice("sockit0"));
         s.set_option(sockit::BindToDevice(""));
         e.expect(s.get_option<sockit::BindToDevice>().value().empty(), "BindToDevice(\"\") unbinds");
+        // A name of exactly 15 bytes, the longest the system takes, is a name like any other.
+        if (e.expect(sockit_test::run("ip link add sockit-fifteen0 type veth peer name sockit-fifteen1"),
+                     "a veth pair with a 15-byte name")) {
+            s.set_option(sockit::BindToDevice("sockit-fifteen0"));
+            e.expect(s.get_option<sockit::BindToDevice>().value() == "sockit-fifteen0", "a 15-byte name read back");
+            s.set_option(sockit::BindToDevice(""));
+        }
         for (std::string bad :
              {std::string("no-such-device"), std::string("sockit0-and-more-than-15"), std::string("lo\0x", 4)}) {
             std::error_code ec;
             s.set_option(sockit::BindToDevice(bad), ec);
             e.expect(ec == std::errc::no_such_device, "BindToDevice of a bad name: " + ec.message());
         }
-        try {
-            s.set_option(sockit::BindToDevice("sockit0-and-more-than-15"));
-            e.expect(false, "a name too long throws");
-        } catch (const sockit::Error& error) {
-            e.expect(std::string(error.what()).find("setsockopt SO_BINDTODEVICE") != std::string::npos, error.what());
+        // The message names the name, and why no interface can have it.
+        for (auto [bad, said] : {std::pair<std::string, std::string>{"no-such-device", "'no-such-device': "},
+                                 {"sockit0-and-more-than-15", "'sockit0-and-mor...' (24 bytes; at most 15): "},
+                                 {std::string("lo\0x", 4), "'lo\\0x' (a NUL in it): "}}) {
+            try {
+                s.set_option(sockit::BindToDevice(bad));
+                e.expect(false, "a bad name throws");
+            } catch (const sockit::Error& error) {
+                e.expect(std::string(error.what()).find("setsockopt SO_BINDTODEVICE " + said) != std::string::npos,
+                         error.what());
+            }
         }
         return e.result();
     });

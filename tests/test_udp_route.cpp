@@ -105,4 +105,76 @@ TEST_CASE("recv_routed and send_from over IPv6, truncation and errors", "[udp][r
     route = plain.recv_routed(buf, sizeof buf, ec);
     CHECK(ec == sockit::Errc::timed_out);
 }
+TEST_CASE("send_from refuses a source of the other family, which the system would ignore", "[udp][route]") {
+    // An IPv6 source on an IPv4 socket, or an IPv4 one for a plain IPv6 destination, would be
+    // dropped by the system without a word and the datagram sent from its own choice.
+    sockit_test::FdLeakCheck leaks;
+    UdpSocket v4("127.0.0.1", 0);
+    UdpSocket peer4("127.0.0.1", 0);
+    peer4.set_timeout(300ms);
+    char buf[16];
+    std::error_code ec;
+    CHECK(v4.send_from("x", 1, peer4.local_address(), Address("::1", 0), 0, ec) == 0);
+    CHECK(ec == std::errc::address_family_not_supported);
+    CHECK_THROWS_WITH(v4.send_from("x", peer4.local_address(), Address("::1", 0)),
+                      sockit_test::contains("send_from " + peer4.local_address().to_string() + " from ::1: "));
+    peer4.recv(buf, sizeof buf, ec);
+    CHECK(ec == sockit::Errc::timed_out); // nothing went out
+    // An IPv4-mapped source on an IPv4 socket is its IPv4 address.
+    v4.send_from("m", peer4.local_address(), Address("::ffff:127.0.0.9", 0));
+    peer4.set_timeout(5s);
+    sockit::DatagramInfo got = peer4.recv_from(buf, sizeof buf);
+    CHECK(std::string(buf, got.size) == "m");
+    CHECK(got.sender.host() == "127.0.0.9");
+
+    REQUIRE(sockit_test::has_ipv6());
+    UdpSocket v6("::", 0);
+    UdpSocket peer6("::1", 0);
+    peer6.set_timeout(300ms);
+    CHECK(v6.send_from("x", 1, peer6.local_address(), Address("127.0.0.1", 0), 0, ec) == 0);
+    CHECK(ec == std::errc::address_family_not_supported);
+    peer6.recv(buf, sizeof buf, ec);
+    CHECK(ec == sockit::Errc::timed_out);
+    // An IPv4-mapped peer of a dual-stack socket is answered from an IPv4 source.
+    const Address mapped("::ffff:127.0.0.1", peer4.local_address().port());
+    v6.send_from("4", mapped, Address("127.0.0.5", 0));
+    got = peer4.recv_from(buf, sizeof buf);
+    CHECK(std::string(buf, got.size) == "4");
+    CHECK(got.sender.host() == "127.0.0.5");
+    // The wildcard of either family leaves the choice to the system.
+    v4.send_from("w", peer4.local_address(), Address("::", 0));
+    got = peer4.recv_from(buf, sizeof buf);
+    CHECK(std::string(buf, got.size) == "w");
+    CHECK(got.sender.host() == "127.0.0.1");
+}
+TEST_CASE("A dual-stack server learns an IPv4 client's destination and answers from it", "[udp][route]") {
+    // An IPv4 client of a dual-stack socket is an IPv4-mapped sender; the destination comes as
+    // the IPv4 address it sent to, which send_from takes as it is.
+    REQUIRE(sockit_test::has_ipv6());
+    UdpSocket server(sockit::Family::v6);
+    server.set_option(sockit::V6Only(false));
+    server.bind(Address("::", 0));
+    std::error_code ec;
+    server.set_receive_destination(true, ec);
+    REQUIRE_FALSE(ec);
+    UdpSocket none;
+    none.set_receive_destination(true, ec); // no socket to ask
+    CHECK(ec == std::errc::bad_file_descriptor);
+    server.set_timeout(5s);
+    const std::uint16_t port = server.local_address().port();
+    for (const char* host : {"127.0.0.5", "127.0.0.1"}) {
+        INFO(host);
+        UdpSocket client(sockit::Family::v4);
+        client.connect(Address(host, port)); // drops a reply from any other address
+        client.set_timeout(5s);
+        client.send("hello", 5);
+        char buf[16];
+        sockit::DatagramRoute route = server.recv_routed(buf, sizeof buf);
+        CHECK(route.sender.host() == "::ffff:127.0.0.1");
+        CHECK(route.destination == Address(host, 0));
+        CHECK(route.interface_index == sockit_test::loopback_index());
+        server.send_from("reply", route.sender, route.destination, route.interface_index);
+        CHECK(std::string(buf, client.recv(buf, sizeof buf)) == "reply");
+    }
+}
 #endif

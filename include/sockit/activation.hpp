@@ -56,11 +56,11 @@ inline std::vector<PassedSocket> passed_sockets(std::error_code& ec, bool unset_
     std::vector<std::string> given;
     if (names != nullptr) {
         std::string_view rest(names);
-        for (;;) {
+        for (bool more = !rest.empty(); more;) { // "" holds no names (as systemd reads it), not one empty one
             auto colon = rest.find(':');
             given.emplace_back(rest.substr(0, colon));
-            if (colon == std::string_view::npos) break;
-            rest.remove_prefix(colon + 1);
+            more = colon != std::string_view::npos;
+            if (more) rest.remove_prefix(colon + 1);
         }
         if (static_cast<long>(given.size()) != count) {
             ec = make_error_code(Errc::invalid_argument);
@@ -91,7 +91,9 @@ inline std::vector<PassedSocket> passed_sockets(std::error_code& ec, bool unset_
  * made close-on-exec, in order. Empty if LISTEN_PID is absent or names another process (the
  * variables were inherited, not meant for this one). With `unset_environment` (the default)
  * the variables are removed, so that child processes do not take them for theirs; that changes
- * the environment, which is not thread-safe: call it early in `main`.
+ * the environment, which is not thread-safe: call it early in `main`. Call it once: without
+ * `unset_environment`, a second call gives a second owner of each descriptor, and the first of
+ * the two to go closes it under the other.
  *
  * Hand each to the class it is with `TcpServer::adopt`, `UdpSocket::adopt` or
  * `UnixServer::adopt`, which check its type, family and listening state:

@@ -36,8 +36,11 @@ struct ConnectOptions {
     bool multipath = false;
     /// TCP Fast Open (RFC 7413; Linux 4.11, net.ipv4.tcp_fastopen bit 1): on a repeat connection
     /// to a server that gave this host a cookie, the first send goes in the SYN, saving a round
-    /// trip. The connect then returns before the handshake, so a refused connection shows up as an
-    /// error of the first send. Elsewhere, a normal handshake.
+    /// trip. The connect then returns before the handshake, before the server is known to be
+    /// there: `peer_address` is `not_connected` until the first send; a server that has gone
+    /// shows up as an error of a later call (with a timeout the first send only queues its data
+    /// in the SYN and succeeds); and of several addresses the first whose server gave a cookie
+    /// wins, gone or not (no fallback, no Happy Eyeballs race). Elsewhere, a normal handshake.
     bool fast_open = false;
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <string_view>
 #include <system_error>
 #include <type_traits>
+#include <utility>
 
 #include "sockit/address.hpp"
 #include "sockit/detail/platform.hpp"
@@ -142,10 +144,18 @@ struct HasLabel : std::false_type {};
 template <class Option>
 struct HasLabel<Option, std::void_t<decltype(Option::label())>> : std::true_type {};
 
-/// The option's label for messages: its `label()`, or "level L name N".
+template <class Option, class = void>
+struct HasDescription : std::false_type {};
+template <class Option>
+struct HasDescription<Option, std::void_t<decltype(std::declval<const Option&>().description())>> : std::true_type {};
+
+/// The option's label for messages: its `description()` (the label and the value, where the value
+/// is what a reader needs), its `label()`, or "level L name N".
 template <class Option>
 std::string option_label(const Option& o) {
-    if constexpr (HasLabel<Option>::value)
+    if constexpr (HasDescription<Option>::value)
+        return o.description();
+    else if constexpr (HasLabel<Option>::value)
         return Option::label();
     else
         return "level " + std::to_string(o.level()) + " name " + std::to_string(o.name());
@@ -264,9 +274,12 @@ public:
     BindToDevice() noexcept = default;
     /// Bound to the interface called `name`. A name longer than the system's limit (15 bytes on
     /// Linux, which would cut it and might then name another interface) or with a NUL in it names
-    /// no interface: setting it fails with no_such_device.
-    explicit BindToDevice(std::string_view name) noexcept {
-        if (name.size() >= detail::ops::interface_name_size || name.find('\0') != std::string_view::npos)
+    /// no interface: setting it fails with no_such_device, and the throwing form's message names
+    /// it and why ("setsockopt SO_BINDTODEVICE 'sockit0-and-mor...' (24 bytes; at most 15): ...").
+    explicit BindToDevice(std::string_view name) noexcept : requested_(name.size()) {
+        std::memcpy(shown_, name.data(), std::min(name.size(), sizeof shown_));
+        has_nul_ = name.find('\0') != std::string_view::npos;
+        if (name.size() >= detail::ops::interface_name_size || has_nul_)
             name = "/"; // no interface can have this name ('/' is refused in every name)
         std::memcpy(name_, name.data(), name.size());
         name_[name.size()] = '\0';
@@ -277,6 +290,19 @@ public:
     static constexpr int level() noexcept { return detail::tags::BindToDevice::level; }
     static constexpr int name() noexcept { return detail::tags::BindToDevice::name; }
     static constexpr const char* label() noexcept { return detail::tags::BindToDevice::label; }
+    /// The option and the name it was made with, for messages ("SO_BINDTODEVICE 'eth0'"), and
+    /// why no interface can have it: "(24 bytes; at most 15)" or "(a NUL in it)".
+    std::string description() const {
+        std::string out = label();
+        if (requested_ == 0) return out;
+        out += " '";
+        for (std::size_t i = 0; i < std::min(requested_, sizeof shown_); ++i)
+            out += shown_[i] == '\0' ? std::string("\\0") : std::string(1, shown_[i]);
+        if (requested_ >= detail::ops::interface_name_size)
+            return out + "...' (" + std::to_string(requested_) + " bytes; at most " +
+                   std::to_string(detail::ops::interface_name_size - 1) + ")";
+        return out + (has_nul_ ? "' (a NUL in it)" : "'");
+    }
     void* data() noexcept { return name_; }
     const void* data() const noexcept { return name_; }
     std::size_t size() const noexcept { return size_; }
@@ -289,6 +315,9 @@ public:
 private:
     char name_[detail::ops::interface_name_size + 1]{};
     std::size_t size_ = detail::ops::interface_name_size; // what getsockopt may write
+    char shown_[detail::ops::interface_name_size - 1]{};  // the name asked for, its start if too long
+    std::size_t requested_ = 0;                           // its length
+    bool has_nul_ = false;
 };
 #endif
 

@@ -317,6 +317,12 @@ public:
      */
     std::uint64_t send_file(int file, std::uint64_t offset, std::optional<std::uint64_t> count,
                             std::error_code& ec) noexcept {
+        // sendfile has no per-call MSG_DONTWAIT: on a descriptor another copy may have made
+        // blocking, the mode this object's timeout needs is set again first.
+        if (shared_ && timeout_ns_ >= 0) {
+            detail::ops::set_nonblocking(fd_, true, ec);
+            if (ec) return 0;
+        }
         return detail::send_file(
             [this](int f, std::uint64_t* at, std::size_t n, detail::Deadline& d, std::error_code& e) {
                 auto sent = io(
@@ -327,18 +333,23 @@ public:
             [this](const char* p, std::size_t n, detail::Deadline& d, std::error_code& e) {
                 return send_some(p, n, d, e);
             },
-            file, offset, count, ec);
+            timeout_ns_, file, offset, count, ec);
     }
     /**
      * Sends the file `file`, or `count` bytes of it from `offset`; see above.
-     * @throws BrokenPipe, ConnectionReset, TimeoutError or Error; the message, and the exception's
-     *         `transferred()`, say how many bytes were sent.
+     * @throws BrokenPipe, ConnectionReset, TimeoutError or Error; the message names the file's
+     *         descriptor and the offset, and it and the exception's `transferred()` say how many
+     *         bytes were sent ("send_file 127.0.0.1:80 from descriptor 5 (sent 0 bytes): Bad file
+     *         descriptor" for a file opened write-only).
      */
     std::uint64_t send_file(int file, std::uint64_t offset = 0, std::optional<std::uint64_t> count = std::nullopt) {
         std::error_code ec;
         std::uint64_t sent = send_file(file, offset, count, ec);
         if (ec)
-            detail::throw_error(ec, detail::context("send_file", peer_) + " (sent " + std::to_string(sent) + " bytes)",
+            detail::throw_error(ec,
+                                detail::context("send_file", peer_) + " from descriptor " + std::to_string(file) +
+                                    (offset != 0 ? " at offset " + std::to_string(offset) : std::string()) + " (sent " +
+                                    std::to_string(sent) + " bytes)",
                                 detail::Transfer{static_cast<std::size_t>(sent), {}});
         return sent;
     }
@@ -756,16 +767,8 @@ private:
     /// timeout (not at all in non-blocking mode) for `direction`; false with `ec` set
     /// (`timed_out`, or would-block in non-blocking mode) if the descriptor is not ready.
     SOCKIT_NOINLINE bool wait_shared(detail::Direction direction, std::error_code& ec) noexcept {
-        if (timeout_ns_ > 0) {
-            detail::Deadline deadline;
-            return detail::wait_ready(fd_, direction, timeout_ns_, deadline, ec);
-        }
-        for (;;) {
-            short revents = detail::ops::poll_one(fd_, static_cast<short>(direction), 0, ec);
-            if (ec && detail::is_interrupted(ec)) continue;
-            if (!ec && revents == 0) ec = std::make_error_code(std::errc::operation_would_block);
-            return !ec;
-        }
+        detail::Deadline deadline;
+        return detail::wait_or_look(fd_, direction, timeout_ns_, deadline, ec);
     }
 
     /// One recv(2) with `extra` flags, as this socket's timeout says.

@@ -16,9 +16,11 @@ namespace sockit {
  * ref.set_option(sockit::NoDelay(true));
  * std::cout << ref.local_address() << '\n';
  * @endcode
- * It never closes the descriptor, which must outlive it. A timeout set through it is the view's
- * own (as for any sockit object); what a call changes on the descriptor itself stays after the
- * view goes: options, and the non-blocking mode that `set_blocking(false)` or a timeout sets.
+ * It never closes the descriptor, which must outlive it. A view starts in the mode the descriptor
+ * is in: non-blocking (timeout zero) if O_NONBLOCK is set — as it is on a sockit socket with a
+ * timeout, whose timeout the view does not take — else blocking. A timeout set through it is the
+ * view's own (as for any sockit object); what a call changes on the descriptor itself stays after
+ * the view goes: options, and the non-blocking mode that `set_blocking(false)` or a timeout sets.
  * `dup()` gives an owning `Socket` for the same socket.
  */
 class SocketRef : private Socket {
@@ -30,7 +32,8 @@ public:
                            !std::is_same_v<std::decay_t<S>, SocketRef> &&
                            std::is_same_v<decltype(std::declval<const S&>().native_handle()), native_handle_type>>>
     explicit SocketRef(const S& socket) noexcept : SocketRef(socket.native_handle()) {}
-    /// A second view of the same descriptor, with no timeout of its own yet.
+    /// A second view of the same descriptor, in the mode the descriptor is in now (not with
+    /// `other`'s timeout: non-blocking if that timeout left O_NONBLOCK set).
     SocketRef(const SocketRef& other) noexcept : SocketRef(other.native_handle()) {}
     SocketRef& operator=(const SocketRef&) = delete;
     /// Leaves the descriptor open.

@@ -327,7 +327,10 @@ public:
     /**
      * Sends one datagram to `to` from the local address `from` (its port ignored: this socket's)
      * and, if not 0, through interface `interface_index` (IP_PKTINFO / IPV6_PKTINFO): a wildcard-
-     * bound server's reply from the address the request came to. Windows: `operation_not_supported`.
+     * bound server's reply from the address the request came to. `from` is of `to`'s kind: IPv4
+     * (or IPv4-mapped) for an IPv4 or IPv4-mapped `to`, IPv6 for an IPv6 one, or the wildcard of
+     * either (the system chooses); one of the other kind, which the system would ignore, is
+     * `address_family_not_supported`. Windows: `operation_not_supported`.
      */
     std::size_t send_from(const void* data, std::size_t size, const Address& to, const Address& from,
                           unsigned interface_index, std::error_code& ec) noexcept {
@@ -348,7 +351,7 @@ public:
     std::size_t send_from(std::string_view data, const Address& to, const Address& from, unsigned interface_index = 0) {
         return detail::or_throw(
             [&](std::error_code& ec) { return send_from(data.data(), data.size(), to, from, interface_index, ec); },
-            detail::At{"send_from", to});
+            [&] { return detail::context("send_from", to) + " from " + from.host(); });
     }
 
     /**

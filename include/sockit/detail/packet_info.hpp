@@ -71,8 +71,35 @@ inline ssize_type recv_with_destination(native_handle_type fd, void* data, std::
     return n;
 }
 
-/// sendmsg(2) of one datagram to `to` from the local address `source` (its port ignored; an
-/// unspecified one lets the system choose) through interface `index` (0: any), with MSG_NOSIGNAL.
+/// True for an IPv4 address or an IPv4-mapped IPv6 one (a dual-stack socket's IPv4 peer), whose
+/// IPv4 address goes to `v4`.
+inline bool ipv4_of(const ::sockaddr* address, ::in_addr& v4) noexcept {
+    if (address->sa_family == AF_INET) {
+        v4 = reinterpret_cast<const ::sockaddr_in*>(address)->sin_addr;
+        return true;
+    }
+    const ::in6_addr& v6 = reinterpret_cast<const ::sockaddr_in6*>(address)->sin6_addr;
+    if (address->sa_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&v6)) return false;
+    std::memcpy(&v4, v6.s6_addr + 12, sizeof v4);
+    return true;
+}
+
+/// True for 0.0.0.0 and ::.
+inline bool is_wildcard(const ::sockaddr* address) noexcept {
+    if (address->sa_family == AF_INET)
+        return reinterpret_cast<const ::sockaddr_in*>(address)->sin_addr.s_addr == htonl(INADDR_ANY);
+    return address->sa_family == AF_INET6 &&
+           IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const ::sockaddr_in6*>(address)->sin6_addr);
+}
+
+/**
+ * sendmsg(2) of one datagram to `to` from the local address `source` (its port ignored; an
+ * unspecified one lets the system choose) through interface `index` (0: any), with MSG_NOSIGNAL.
+ * The source goes as the destination's kind of address: IP_PKTINFO for an IPv4 or IPv4-mapped
+ * destination (an IPv4-mapped source counts as its IPv4 address), IPV6_PKTINFO for an IPv6 one.
+ * A source of the other kind, which the system would silently ignore, is refused with
+ * `address_family_not_supported`.
+ */
 inline ssize_type send_from(native_handle_type fd, const void* data, std::size_t size, int flags, const ::sockaddr* to,
                             socklen_type to_len, const ::sockaddr* source, unsigned index,
                             std::error_code& ec) noexcept {
@@ -85,19 +112,31 @@ inline ssize_type send_from(native_handle_type fd, const void* data, std::size_t
     msg.msg_iovlen = 1;
     msg.msg_control = control;
     auto* c = reinterpret_cast<::cmsghdr*>(control);
-    if (source->sa_family == AF_INET) {
+    ::in_addr to_v4{};
+    ::in_addr source_v4{};
+    const bool has_source = source->sa_family == AF_INET || source->sa_family == AF_INET6;
+    const bool wildcard = is_wildcard(source);
+    if (has_source && ipv4_of(to, to_v4)) {
+        if (!wildcard && !ipv4_of(source, source_v4)) {
+            ec = std::make_error_code(std::errc::address_family_not_supported);
+            return -1;
+        }
         ::in_pktinfo info{};
         info.ipi_ifindex = static_cast<int>(index);
-        info.ipi_spec_dst = reinterpret_cast<const ::sockaddr_in*>(source)->sin_addr;
+        info.ipi_spec_dst = source_v4;
         c->cmsg_level = IPPROTO_IP;
         c->cmsg_type = IP_PKTINFO;
         c->cmsg_len = CMSG_LEN(sizeof info);
         std::memcpy(CMSG_DATA(c), &info, sizeof info);
         msg.msg_controllen = CMSG_SPACE(sizeof info);
-    } else if (source->sa_family == AF_INET6) {
+    } else if (has_source) {
+        if (!wildcard && (source->sa_family != AF_INET6 || ipv4_of(source, source_v4))) {
+            ec = std::make_error_code(std::errc::address_family_not_supported);
+            return -1;
+        }
         ::in6_pktinfo info{};
         info.ipi6_ifindex = index;
-        info.ipi6_addr = reinterpret_cast<const ::sockaddr_in6*>(source)->sin6_addr;
+        if (!wildcard) info.ipi6_addr = reinterpret_cast<const ::sockaddr_in6*>(source)->sin6_addr;
         c->cmsg_level = IPPROTO_IPV6;
         c->cmsg_type = IPV6_PKTINFO;
         c->cmsg_len = CMSG_LEN(sizeof info);

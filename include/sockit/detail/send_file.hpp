@@ -81,9 +81,13 @@ inline ssize_type sendfile(native_handle_type, int, std::uint64_t*, std::size_t,
 #endif
 
 #ifndef _WIN32
-/// pread(2) of up to `size` bytes of `file` at `offset`, or read(2) for a file that cannot seek
-/// (a pipe) when `offset` is 0 (`seekable` then turns false for the calls after).
-inline ssize_type read_file(int file, char* data, std::size_t size, std::uint64_t offset, bool& seekable,
+/// False for a file that cannot seek (a pipe, a socket: lseek(2) says ESPIPE); true otherwise,
+/// including for a bad descriptor, whose error the read then reports.
+inline bool seekable(int file) noexcept { return ::lseek(file, 0, SEEK_CUR) >= 0 || errno != ESPIPE; }
+
+/// pread(2) of up to `size` bytes of `file` at `offset`, or read(2) from a file that cannot
+/// seek; retried after EINTR.
+inline ssize_type read_file(int file, char* data, std::size_t size, std::uint64_t offset, bool seekable,
                             std::error_code& ec) noexcept {
     for (;;) {
         ssize_type n = seekable ? ::pread(file, data, size, static_cast<::off_t>(offset)) : ::read(file, data, size);
@@ -92,16 +96,13 @@ inline ssize_type read_file(int file, char* data, std::size_t size, std::uint64_
             return n;
         }
         if (errno == EINTR) continue;
-        if (errno == ESPIPE && seekable && offset == 0) {
-            seekable = false;
-            continue;
-        }
         ec = last_error();
         return -1;
     }
 }
 #else
-inline ssize_type read_file(int, char*, std::size_t, std::uint64_t, bool&, std::error_code& ec) noexcept {
+inline bool seekable(int) noexcept { return true; }
+inline ssize_type read_file(int, char*, std::size_t, std::uint64_t, bool, std::error_code& ec) noexcept {
     ec = std::make_error_code(std::errc::operation_not_supported);
     return -1;
 }
@@ -118,12 +119,13 @@ inline bool sendfile_refused(const std::error_code& ec) noexcept {
 /**
  * Sends `count` bytes of `file` from `offset` (all that is left if empty, up to its end) through
  * a stream: `sendfile_some(file, &offset, size, deadline, ec)` for one sendfile call, and the
- * stream's `send_some` for the loop that reads the file into a buffer where sendfile is refused.
- * Returns the bytes sent; stops early at the file's end. One `Deadline` for the whole call.
+ * stream's `send_some` for the loop that reads the file into a buffer where sendfile is refused,
+ * waiting for a file that cannot seek as the stream's timeout `timeout_ns` says. Returns the
+ * bytes sent; stops early at the file's end. One `Deadline` for the whole call.
  */
 template <class SendfileSome, class SendSome>
-std::uint64_t send_file(SendfileSome&& sendfile_some, SendSome&& send_some, int file, std::uint64_t offset,
-                        std::optional<std::uint64_t> count, std::error_code& ec) noexcept {
+std::uint64_t send_file(SendfileSome&& sendfile_some, SendSome&& send_some, std::int64_t timeout_ns, int file,
+                        std::uint64_t offset, std::optional<std::uint64_t> count, std::error_code& ec) noexcept {
     Deadline deadline;
     std::uint64_t sent = 0;
     ec.clear();
@@ -156,9 +158,15 @@ std::uint64_t send_file(SendfileSome&& sendfile_some, SendSome&& send_some, int 
         ec = std::make_error_code(std::errc::not_enough_memory);
         return sent;
     }
-    bool seekable = true;
+    const bool seekable = ops::seekable(file);
+    if (!seekable && offset != 0) {
+        ec = std::make_error_code(std::errc::invalid_seek); // a pipe has no offset to start at
+        return sent;
+    }
     while (!count || sent < *count) {
         std::size_t want = left() < buffer_size ? left() : buffer_size;
+        // A pipe's read(2) would wait for a writer: that wait is the stream's, within the deadline.
+        if (!seekable && !wait_or_look(file, Direction::in, timeout_ns, deadline, ec)) return sent;
         ssize_type got = ops::read_file(file, buffer.get(), want, offset + sent, seekable, ec);
         if (got <= 0) return sent; // an error, or the file's end
         std::size_t done = 0;

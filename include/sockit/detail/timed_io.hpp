@@ -88,6 +88,24 @@ inline bool wait_ready(native_handle_type fd, Direction direction, std::int64_t 
     }
 }
 
+/**
+ * The wait before a call that has no per-call MSG_DONTWAIT and whose descriptor may block (a
+ * file, or a socket other copies share), for a socket whose timeout is `timeout_ns`: none when
+ * blocking (< 0: the call itself waits), within `deadline` when timed, and when non-blocking
+ * only a look (would-block if `fd` is not ready). False with `ec` set if it is not ready.
+ */
+inline bool wait_or_look(native_handle_type fd, Direction direction, std::int64_t timeout_ns, Deadline& deadline,
+                         std::error_code& ec) noexcept {
+    if (timeout_ns < 0) return true;
+    if (timeout_ns > 0) return wait_ready(fd, direction, timeout_ns, deadline, ec);
+    for (;;) {
+        short revents = ops::poll_one(fd, static_cast<short>(direction), 0, ec);
+        if (ec && is_interrupted(ec)) continue;
+        if (!ec && revents == 0) ec = std::make_error_code(std::errc::operation_would_block);
+        return !ec;
+    }
+}
+
 /// After `attempt` failed with `ec`: true to try again (EINTR, or a would-block followed by
 /// a successful wait); false to return `ec` (for non-blocking mode, the would-block itself).
 /// A would-block with a timeout sets `waited`, so that the next call in this direction
