@@ -78,7 +78,8 @@ inline std::vector<PassedSocket> passed_sockets(std::error_code& ec, bool unset_
             out.clear();
             return out;
         }
-        out.push_back({Socket::from_fd(fd), names != nullptr ? given[static_cast<std::size_t>(i)] : "unknown"});
+        out.push_back({Socket::from_fd(static_cast<Socket::native_handle_type>(fd)),
+                       names != nullptr ? given[static_cast<std::size_t>(i)] : "unknown"});
     }
     if (unset_environment) unset_listen_environment();
     return out;

@@ -107,6 +107,16 @@ private:
     }
 };
 
+/// What `UdpSocket::recv_routed` received: a datagram, who sent it, and where it was sent.
+struct DatagramRoute {
+    std::size_t size = 0; ///< bytes stored in the buffer
+    Address sender;       ///< the sender's address
+    /// The local address the datagram was sent to (port 0: it came to this socket's port);
+    /// unspecified if `set_receive_destination(true)` was not called first.
+    Address destination;
+    unsigned interface_index = 0; ///< the interface it arrived on (0 if unknown)
+};
+
 /**
  * A UDP socket, used unconnected (`send_to`, `recv_from`) or connected
  * (`connect`, then `send`, `recv`). Binding is optional: a client that sends
@@ -123,16 +133,6 @@ private:
  * server.send_to(std::string_view(buf, n), from);
  * @endcode
  */
-/// What `UdpSocket::recv_routed` received: a datagram, who sent it, and where it was sent.
-struct DatagramRoute {
-    std::size_t size = 0; ///< bytes stored in the buffer
-    Address sender;       ///< the sender's address
-    /// The local address the datagram was sent to (port 0: it came to this socket's port);
-    /// unspecified if `set_receive_destination(true)` was not called first.
-    Address destination;
-    unsigned interface_index = 0; ///< the interface it arrived on (0 if unknown)
-};
-
 class UdpSocket : public SocketOperations {
 public:
     /// A UDP socket object that owns no socket.
