@@ -50,8 +50,9 @@ posix_only=(
     test_stop.cpp   # confirms threads are asleep through /proc and gettid
     test_timeout_model.cpp # signals a blocked thread (pthread_kill), reads /proc, Unix-domain backlogs
     test_tcp.cpp    # checks SIGPIPE's disposition with sigaction
+    test_mutation_gaps.cpp # the same (SIGPIPE, sigaction), for a gathered send_all
     test_unix.cpp   # temporary directories and socket files through <unistd.h> and <sys/stat.h>; socketpair
-    test_tls.cpp test_tls_io.cpp test_tls_interop.cpp # TLS needs OpenSSL, which this cross build does not have
+    test_tls.cpp test_tls_io.cpp test_tls_interop.cpp test_tls_alloc.cpp test_tls_poll.cpp # TLS needs OpenSSL, which this cross build does not have
 )
 # Test files that replace the global operator new, so are an executable of their own (as in
 # tests/CMakeLists.txt): test_alloc.cpp is in the test binary, these are built beside it.

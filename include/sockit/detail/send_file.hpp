@@ -166,7 +166,8 @@ std::uint64_t send_file(SendfileSome&& sendfile_some, SendSome&& send_some, std:
     while (!count || sent < *count) {
         std::size_t want = left() < buffer_size ? left() : buffer_size;
         // A pipe's read(2) would wait for a writer: that wait is the stream's, within the deadline.
-        if (!seekable && !wait_or_look(file, Direction::in, timeout_ns, deadline, ec)) return sent;
+        if (!seekable && !wait_or_look(static_cast<native_handle_type>(file), Direction::in, timeout_ns, deadline, ec))
+            return sent;
         ssize_type got = ops::read_file(file, buffer.get(), want, offset + sent, seekable, ec);
         if (got <= 0) return sent; // an error, or the file's end
         std::size_t done = 0;
