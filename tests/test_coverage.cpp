@@ -445,50 +445,10 @@ int multicast_on_loopback() {
 /// could not be set up, or 200 if it did not end within 20 s.
 template <class F>
 int in_multicast_namespace(F&& f) {
-    std::cout.flush(); // the child must not write the parent's buffered output again
-    std::fflush(nullptr);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        if (::unshare(CLONE_NEWNET) != 0) {
-            const uid_t uid = ::getuid();
-            const gid_t gid = ::getgid();
-            if (::unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) ::_exit(101);
-            auto write_file = [](const char* file, const std::string& text) {
-                int out = ::open(file, O_WRONLY);
-                bool ok = out >= 0 && ::write(out, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-                if (out >= 0) ::close(out);
-                return ok;
-            };
-            write_file("/proc/self/setgroups", "deny");
-            if (!write_file("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") ||
-                !write_file("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1"))
-                ::_exit(102);
-        }
-        if (int step = multicast_on_loopback(); step != 0) ::_exit(110 + step);
-        int result = 1;
-        try {
-            result = f();
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "in_multicast_namespace: %s\n", e.what());
-            result = 99;
-        } catch (...) {
-            result = 99;
-        }
-        ::_exit(result);
-    }
-    if (pid < 0) return 100;
-    int status = 0;
-    sockit_test::Deadline limit(20000ms);
-    for (;;) {
-        const pid_t done = ::waitpid(pid, &status, WNOHANG);
-        if (done == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 109;
-        if (limit.expired()) {
-            ::kill(pid, SIGKILL);
-            ::waitpid(pid, &status, 0);
-            return 200;
-        }
-        std::this_thread::sleep_for(5ms);
-    }
+    return sockit_test::in_private_network([&] {
+        if (int step = multicast_on_loopback(); step != 0) return 110 + step;
+        return f();
+    });
 }
 } // namespace
 

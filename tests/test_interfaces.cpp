@@ -72,7 +72,7 @@ TEST_CASE("network_interfaces lists what if_nameindex lists, with lo's addresses
 }
 
 TEST_CASE("network_interfaces reports the interfaces and addresses a namespace was given", "[interfaces]") {
-    int status = sockit_test::in_network_namespace([] {
+    int status = sockit_test::in_private_network([] {
         sockit_test::Expectations e;
         if (!e.expect(sockit_test::run("ip link add sockit0 type veth peer name sockit1 && "
                                        "ip addr add 10.200.0.1/24 broadcast 10.200.0.255 dev sockit0 && "

@@ -21,7 +21,7 @@ using sockit::TcpServer;
 using sockit::TcpState;
 using sockit_test::Deadline;
 using sockit_test::Expectations;
-using sockit_test::in_network_namespace;
+using sockit_test::in_private_network;
 
 namespace {
 
@@ -155,7 +155,7 @@ TEST_CASE("TcpInfo reports fields an older system lacks as empty", "[tcp_info]")
 }
 
 TEST_CASE("TCP Fast Open: the second connection's data rides in the SYN and the server reads it", "[fast_open]") {
-    int status = in_network_namespace([] {
+    int status = in_private_network([] {
         Expectations e;
         if (!e.expect(sockit_test::write_file("/proc/sys/net/ipv4/tcp_fastopen", "3"),
                       "net.ipv4.tcp_fastopen=3 in the namespace"))
@@ -189,7 +189,7 @@ TEST_CASE("TCP Fast Open: with a cookie the connect returns before the server is
     // What ConnectOptions::fast_open warns of: the SYN waits for the first send, so the peer is
     // not known until then, a server that has gone shows up in a later call, and of several
     // addresses the first one with a cookie wins even if its server has gone.
-    int status = in_network_namespace([] {
+    int status = in_private_network([] {
         Expectations e;
         if (!e.expect(sockit_test::write_file("/proc/sys/net/ipv4/tcp_fastopen", "3"),
                       "net.ipv4.tcp_fastopen=3 in the namespace"))
@@ -233,7 +233,7 @@ TEST_CASE("TCP Fast Open: with a cookie the connect returns before the server is
 }
 
 TEST_CASE("TCP Fast Open falls back to a normal handshake where the system refuses it", "[fast_open]") {
-    int status = in_network_namespace([] {
+    int status = in_private_network([] {
         Expectations e;
         if (!e.expect(sockit_test::write_file("/proc/sys/net/ipv4/tcp_fastopen", "0"),
                       "net.ipv4.tcp_fastopen=0 in the namespace"))
@@ -299,7 +299,7 @@ TEST_CASE("Multipath TCP: server and client open MPTCP sockets and talk", "[mptc
 }
 
 TEST_CASE("Multipath TCP falls back to plain TCP where the system refuses it", "[mptcp]") {
-    int status = in_network_namespace([] {
+    int status = in_private_network([] {
         Expectations e;
         if (!e.expect(sockit_test::write_file("/proc/sys/net/mptcp/enabled", "0"), "net.mptcp.enabled=0"))
             return e.result();
@@ -351,7 +351,7 @@ TEST_CASE("FreeBind binds an address the host does not have", "[options]") {
 }
 
 TEST_CASE("Mark sets the mark routing and filters see", "[options]") {
-    int status = in_network_namespace([] {
+    int status = in_private_network([] {
         Expectations e;
         sockit::Socket s(sockit::Family::v4, sockit::SocketType::datagram);
         s.set_option(sockit::Mark(42));
@@ -375,7 +375,7 @@ TEST_CASE("BindToDevice describes the name it was made with, for messages", "[op
 }
 
 TEST_CASE("BindToDevice and BindToInterfaceIndex keep a socket to one interface", "[options]") {
-    int status = in_network_namespace([] {
+    int status = in_private_network([] {
         Expectations e;
         // A second interface (one end of a veth pair) with an address of its own.
         if (!e.expect(sockit_test::run("ip link add sockit0 type veth peer name sockit1 && "
